@@ -1,0 +1,49 @@
+# Twofold: `make run` serves the demo, `make test` runs every test. Both set up what they need.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench clean messages
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# Local demo over plain HTTP on the loopback address, hence cookies without the Secure flag.
+run: $(STAMP)
+	$(VENV)/bin/twofold migrate --no-input
+	$(VENV)/bin/twofold demo
+	TWOFOLD_COOKIE_SECURE=false $(VENV)/bin/twofold serve --host $(HOST) --port $(PORT)
+
+test: $(TEST_STAMP)
+	@scripts/ensure-chromium
+	scripts/run-tests
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy twofold
+
+format: $(TEST_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	cd twofold && ../$(VENV)/bin/twofold makemessages -l nl --no-obsolete
+	cd twofold && ../$(VENV)/bin/twofold compilemessages
+
+bench: $(STAMP)
+	$(PY) bench/signin.py
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from twofold.accounts.passwords_check import Outcome, verify_password
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's form, with the current-password check behind the sign-in lockout.
+
+    Without it, a stolen session could guess the current password at full speed.
+    """
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        result = verify_password(self.user.username, old_password)
+        if result.outcome == Outcome.LOCKED:
+            raise forms.ValidationError(
+                ngettext(
+                    "Too many wrong passwords. Try again in %(seconds)d second.",
+                    "Too many wrong passwords. Try again in %(seconds)d seconds.",
+                    result.retry_after_seconds,
+                )
+                % {"seconds": result.retry_after_seconds},
+                code="locked",
+            )
+        if result.outcome != Outcome.ACCEPTED:
+            raise forms.ValidationError(
+                _("Your current password isn't right. Type it again."), code="password_incorrect"
+            )
+        return old_password

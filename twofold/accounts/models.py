@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from twofold.accounts.principal_names import (
+    MAX_LENGTH,
+    normalise_principal_name,
+    validate_principal_name,
+)
+
+
+class AccountManager(UserManager["User"]):
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        return normalise_principal_name(username)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(username=normalise_principal_name(username or ""))
+
+
+class User(AbstractUser):
+    """An organisation's work account; ``username`` holds the user principal name."""
+
+    username = models.CharField(
+        _("user principal name"),
+        max_length=MAX_LENGTH,
+        unique=True,
+        validators=[validate_principal_name],
+        help_text=_("The sign-in name, for example adele@contoso.example."),
+        error_messages={"unique": _("An account with this name already exists.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=256, blank=True)
+    mobile_phone = models.CharField(
+        _("mobile phone"), max_length=32, blank=True, help_text=_("From the directory, E.164.")
+    )
+    office_phone = models.CharField(
+        _("office phone"), max_length=32, blank=True, help_text=_("From the directory, E.164.")
+    )
+    office_phone_extension = models.CharField(
+        _("office phone extension"), max_length=10, blank=True
+    )
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+
+    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def clean(self) -> None:
+        super().clean()
+        self.username = normalise_principal_name(self.username)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.username = normalise_principal_name(self.username)
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name_to_show(self) -> str:
+        return self.display_name or self.username
+
+
+class SignInThrottle(models.Model):
+    """Smart-lockout state for one sign-in name, whether or not an account has that name.
+
+    Keeping the same state for unknown names means a lockout never tells an
+    attacker which names exist.
+    """
+
+    name_digest = models.CharField(max_length=64, unique=True)
+    failed_count = models.PositiveIntegerField(default=0)
+    recent_bad_passwords = models.JSONField(default=list, blank=True)
+    lockout_count = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in lockout")
+        verbose_name_plural = _("sign-in lockouts")
+
+    def __str__(self) -> str:
+        return self.name_digest[:12]
+
+
+class UserSession(AbstractBaseSession):
+    """A server-side session that knows its user, so sessions can be listed and revoked."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> Any:
+        from twofold.accounts.sessions import SessionStore
+
+        return SessionStore

@@ -1,0 +1,33 @@
+"""Session engine: Django's cached_db store, with the user and client recorded per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+
+# Session keys written at sign-in and read back when the row is saved.
+SESSION_IP = "twofold_ip"
+SESSION_USER_AGENT = "twofold_user_agent"
+SESSION_SIGNED_IN_AT = "twofold_signed_in_at"
+
+
+class SessionStore(CachedDBStore):
+    cache_key_prefix = "twofold.session"
+
+    @classmethod
+    def get_model_class(cls) -> Any:
+        from twofold.accounts.models import UserSession
+
+        return UserSession
+
+    def create_model_instance(self, data: dict[str, Any]) -> Any:
+        instance = super().create_model_instance(data)
+        user_id = data.get("_auth_user_id")
+        instance.user_id = int(user_id) if user_id is not None else None
+        instance.ip_address = data.get(SESSION_IP)
+        instance.user_agent = data.get(SESSION_USER_AGENT, "")
+        signed_in_at = data.get(SESSION_SIGNED_IN_AT)
+        instance.signed_in_at = dt.datetime.fromisoformat(signed_in_at) if signed_in_at else None
+        return instance

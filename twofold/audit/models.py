@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    class Kind(models.TextChoices):
+        SIGNIN_SUCCEEDED = "signin_succeeded", _("Sign-in succeeded")
+        SIGNIN_FAILED = "signin_failed", _("Sign-in failed")
+        SIGNIN_REFUSED_LOCKED = "signin_refused_locked", _("Sign-in refused: locked out")
+        SIGNIN_REFUSED_DISABLED = "signin_refused_disabled", _("Sign-in refused: account disabled")
+        SIGNIN_THROTTLED = "signin_throttled", _("Sign-in throttled for the network address")
+        ACCOUNT_LOCKED = "account_locked", _("Account locked out")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET_BY_ADMIN = "password_set_by_admin", _("Password set by an administrator")
+        USER_CREATED = "user_created", _("User created")
+        USER_DISABLED = "user_disabled", _("User disabled")
+        USER_ENABLED = "user_enabled", _("User enabled")
+        SESSIONS_REVOKED = "sessions_revoked", _("Sessions revoked")
+
+    occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=64, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    # The name as typed, kept even when no account has it (failed sign-ins).
+    principal_name = models.CharField(_("account name"), max_length=254, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.principal_name}"

@@ -1,0 +1,142 @@
+"""Deployment configuration read from ``TWOFOLD_*`` environment variables.
+
+Every setting has a safe default so that a bare ``twofold serve`` runs a
+single-node instance on SQLite; README lists each variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        raise ImproperlyConfigured(f"{name} must be between {minimum}{upper}, not {value}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """Keep a generated key in the data folder so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: two processes starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    debug: bool
+    secret_key: str
+    database_url: str
+    redis_url: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    cookie_secure: bool
+    hsts_seconds: int
+    behind_proxy: bool
+    json_logs: bool
+    log_level: str
+    organisation_name: str
+    email_backend: str
+    email_host: str
+    email_port: int
+    email_user: str
+    email_password: str
+    email_use_tls: bool
+    email_from: str
+    sms_gateway: str
+    argon2_memory_kib: int
+    argon2_time_cost: int
+    argon2_parallelism: int
+    password_min_length: int
+    lockout_threshold: int
+    lockout_seconds: int
+    ip_failure_limit: int
+    session_hours: int
+
+
+def load_config() -> Config:
+    data_dir = Path(env_str("TWOFOLD_DATA_DIR", str(Path.cwd() / "data"))).resolve()
+    debug = env_bool("TWOFOLD_DEBUG", False)
+    secret_key = env_str("TWOFOLD_SECRET_KEY") or load_or_create_secret_key(data_dir)
+    return Config(
+        data_dir=data_dir,
+        debug=debug,
+        secret_key=secret_key,
+        database_url=env_str("TWOFOLD_DATABASE_URL"),
+        redis_url=env_str("TWOFOLD_REDIS_URL"),
+        allowed_hosts=env_list("TWOFOLD_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+        csrf_trusted_origins=env_list("TWOFOLD_CSRF_TRUSTED_ORIGINS", []),
+        cookie_secure=env_bool("TWOFOLD_COOKIE_SECURE", True),
+        hsts_seconds=env_int("TWOFOLD_HSTS_SECONDS", 0),
+        behind_proxy=env_bool("TWOFOLD_BEHIND_PROXY", False),
+        json_logs=env_bool("TWOFOLD_JSON_LOGS", False),
+        log_level=env_str("TWOFOLD_LOG_LEVEL", "INFO").upper(),
+        organisation_name=env_str("TWOFOLD_ORGANISATION_NAME", "Twofold"),
+        email_backend=env_str("TWOFOLD_EMAIL_BACKEND", "console"),
+        email_host=env_str("TWOFOLD_EMAIL_HOST", "localhost"),
+        email_port=env_int("TWOFOLD_EMAIL_PORT", 25, minimum=1, maximum=65535),
+        email_user=env_str("TWOFOLD_EMAIL_USER"),
+        email_password=env_str("TWOFOLD_EMAIL_PASSWORD"),
+        email_use_tls=env_bool("TWOFOLD_EMAIL_USE_TLS", False),
+        email_from=env_str("TWOFOLD_EMAIL_FROM", "twofold@localhost"),
+        sms_gateway=env_str("TWOFOLD_SMS_GATEWAY", "devphone"),
+        # OWASP's argon2id recommendation: m=19 MiB, t=2, p=1.
+        argon2_memory_kib=env_int("TWOFOLD_ARGON2_MEMORY_KIB", 19456, minimum=8192),
+        argon2_time_cost=env_int("TWOFOLD_ARGON2_TIME_COST", 2, minimum=1),
+        argon2_parallelism=env_int("TWOFOLD_ARGON2_PARALLELISM", 1, minimum=1),
+        password_min_length=env_int("TWOFOLD_PASSWORD_MIN_LENGTH", 10, minimum=8, maximum=128),
+        lockout_threshold=env_int("TWOFOLD_LOCKOUT_THRESHOLD", 10, minimum=1),
+        lockout_seconds=env_int("TWOFOLD_LOCKOUT_SECONDS", 60, minimum=1),
+        ip_failure_limit=env_int("TWOFOLD_IP_FAILURE_LIMIT", 100, minimum=1),
+        session_hours=env_int("TWOFOLD_SESSION_HOURS", 12, minimum=1, maximum=24 * 90),
+    )

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+@never_cache
+def show_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _database_ready(), "cache": _cache_ready()}
+    ready = all(checks.values())
+    payload = {"status": "ok" if ready else "unavailable"} | {
+        name: "ok" if ok else "unreachable" for name, ok in checks.items()
+    }
+    return JsonResponse(payload, status=200 if ready else 503)
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    message = _(
+        "This form has expired or was sent from another site. "
+        "Go back, reload the page and try again."
+    )
+    return render(request, "core/error.html", {"message": message}, status=403)
+
+
+def _database_ready() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.warning("readiness: database unreachable", exc_info=True)
+        return False
+    return True
+
+
+def _cache_ready() -> bool:
+    try:
+        cache.set("readyz", "1", timeout=5)
+        return cache.get("readyz") == "1"
+    except Exception:
+        logger.warning("readiness: cache unreachable", exc_info=True)
+        return False
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(
+        request, "core/error.html", {"message": _("There is no page at this address.")}, status=404
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No template context processors here: the failure may be in one of them.
+    from django.template import loader
+
+    body = loader.get_template("core/server_error.html").render(
+        {"message": _("Something went wrong on our side. Try again in a moment.")}
+    )
+    return HttpResponse(body, status=500)
