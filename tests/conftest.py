@@ -16,7 +16,9 @@ DEFAULT_PASSWORD = "correct-horse-battery-9"
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -58,3 +60,29 @@ def make_user(db: None) -> Callable[..., User]:
 @pytest.fixture
 def adele(make_user: Callable[..., User]) -> User:
     return make_user()
+
+
+class FrozenClock:
+    """Stands in for twofold.core.clock: time moves only when a test says so."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self.current = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+
+    def now(self):
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        import datetime as dt
+
+        self.current += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    from twofold.core import clock as clock_module
+
+    frozen = FrozenClock()
+    monkeypatch.setattr(clock_module, "now", frozen.now)
+    return frozen

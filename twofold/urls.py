@@ -22,3 +22,5 @@ urlpatterns = [
 
 handler404 = "twofold.core.views.not_found"
 handler500 = "twofold.core.views.server_error"
+handler400 = "twofold.core.views.bad_request"
+handler403 = "twofold.core.views.permission_denied"

@@ -5,8 +5,8 @@ import re
 
 # Values of these keys never reach a log line, whatever logged them.
 _SECRET_PATTERN = re.compile(
-    r"(?i)\b(password|passwd|secret|token|code|otp|csrfmiddlewaretoken|sessionid)"
-    r"(\W{1,3})([^\s&,'\"]+)"
+    r"(?i)(password\d?|passwd|secret|token|code|otp|sessionid)"
+    r"(['\"]?\s*[=:]\s*['\"]?)([^\s&,'\"]+)"
 )
 
 

@@ -84,3 +84,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
         {"message": _("Something went wrong on our side. Try again in a moment.")}
     )
     return HttpResponse(body, status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("The request could not be read: it was too large or malformed.")
+    return render(request, "core/error.html", {"message": message}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("You don't have access to this page.")
+    return render(request, "core/error.html", {"message": message}, status=403)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from twofold.core.logging import RedactSecretsFilter
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "POST body password=hunter22&username=adele",
+        "new_password1=hunter22",
+        '{"password": "hunter22"}',
+        "token: hunter22",
+        "otp=hunter22 accepted",
+    ],
+)
+def test_secrets_in_log_messages_are_redacted(message: str) -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, message, None, None)
+    RedactSecretsFilter().filter(record)
+    assert "hunter22" not in record.getMessage()
+    assert "[redacted]" in record.getMessage()
+
+
+def test_ordinary_words_are_left_alone() -> None:
+    message = "CSRF token from POST has incorrect length."
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, message, None, None)
+    RedactSecretsFilter().filter(record)
+    assert record.getMessage() == message
+
+
+def test_arguments_are_redacted_after_formatting() -> None:
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, "login with password=%s", ("s3cret",), None
+    )
+    RedactSecretsFilter().filter(record)
+    assert "s3cret" not in record.getMessage()
