@@ -72,7 +72,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": CONFIG.data_dir / "twofold.sqlite3",
+            "NAME": str(CONFIG.data_dir / "twofold.sqlite3"),
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 # IMMEDIATE takes the write lock up front, so two writers queue

@@ -101,7 +101,7 @@ class UserSession(AbstractBaseSession):
     user_agent = models.CharField(max_length=512, blank=True)
     signed_in_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(AbstractBaseSession.Meta):
+    class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
 

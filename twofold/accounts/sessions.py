@@ -23,7 +23,7 @@ class SessionStore(CachedDBStore):
         return UserSession
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        instance = super().create_model_instance(data)
+        instance: Any = super().create_model_instance(data)
         user_id = data.get("_auth_user_id")
         instance.user_id = int(user_id) if user_id is not None else None
         instance.ip_address = data.get(SESSION_IP)

@@ -26,7 +26,8 @@ class ChangePasswordView(View):
         form = ChangePasswordForm(request.user, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        change_password(request.user, form.cleaned_data["new_password1"], request=request)
-        update_session_auth_hash(request, request.user)
+        user = form.user
+        change_password(user, form.cleaned_data["new_password1"], request=request)
+        update_session_auth_hash(request, user)
         messages.success(request, _("Your password was changed. Other sessions were signed out."))
         return redirect("core_show_home")

@@ -30,30 +30,36 @@ def sign_in_with_password(request: HttpRequest, principal_name: str, password: s
 
     result = verify_password(principal_name, password)
     metrics.SIGNIN_ATTEMPTS.labels(result.outcome).inc()
-    audit = {"user": result.user, "principal_name": principal_name, "request": request}
     if result.outcome == Outcome.ACCEPTED:
         assert result.user is not None
         login(request, result.user, backend="twofold.accounts.backends.PrincipalNameBackend")
         request.session[SESSION_IP] = ip
         request.session[SESSION_USER_AGENT] = user_agent(request)
         request.session[SESSION_SIGNED_IN_AT] = clock.now().isoformat()
-        record_event(AuditEvent.Kind.SIGNIN_SUCCEEDED, **audit)
-        return result
-    if result.outcome in (Outcome.INCORRECT, Outcome.LOCKED):
+    elif result.outcome in (Outcome.INCORRECT, Outcome.LOCKED):
         ratelimit.count_hit("signin-ip", ip, IP_WINDOW_SECONDS)
-    if result.outcome == Outcome.INCORRECT:
-        record_event(AuditEvent.Kind.SIGNIN_FAILED, **audit)
-    elif result.outcome == Outcome.LOCKED:
-        record_event(
-            AuditEvent.Kind.ACCOUNT_LOCKED
-            if result.newly_locked
-            else AuditEvent.Kind.SIGNIN_REFUSED_LOCKED,
-            retry_after_seconds=result.retry_after_seconds,
-            **audit,
-        )
-    elif result.outcome == Outcome.DISABLED:
-        record_event(AuditEvent.Kind.SIGNIN_REFUSED_DISABLED, **audit)
+    details = (
+        {"retry_after_seconds": result.retry_after_seconds} if result.retry_after_seconds else {}
+    )
+    record_event(
+        _audit_kind(result),
+        user=result.user,
+        principal_name=principal_name,
+        request=request,
+        **details,
+    )
     return result
+
+
+def _audit_kind(result: SignInResult) -> AuditEvent.Kind:
+    if result.outcome == Outcome.LOCKED and not result.newly_locked:
+        return AuditEvent.Kind.SIGNIN_REFUSED_LOCKED
+    return {
+        Outcome.ACCEPTED: AuditEvent.Kind.SIGNIN_SUCCEEDED,
+        Outcome.INCORRECT: AuditEvent.Kind.SIGNIN_FAILED,
+        Outcome.LOCKED: AuditEvent.Kind.ACCOUNT_LOCKED,
+        Outcome.DISABLED: AuditEvent.Kind.SIGNIN_REFUSED_DISABLED,
+    }[result.outcome]
 
 
 def sign_out(request: HttpRequest) -> None:
