@@ -1,0 +1,205 @@
+"""End-to-end fixtures: a real ``twofold serve`` process and headless Chromium driving it.
+
+The server is started the way the quick start does it (``twofold migrate``, ``twofold demo``,
+``twofold serve``) in a throw-away data folder, once per test session. The tests talk to it
+over HTTP only; they never touch Django's database in-process, so they use no ``db`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_SECONDS = 20.0
+COMMAND_TIMEOUT_SECONDS = 120.0
+SHUTDOWN_TIMEOUT_SECONDS = 10.0
+# Playwright's waits fail fast: every page here is local and answers in milliseconds.
+PAGE_TIMEOUT_MS = 10_000
+
+# "  adele@contoso.example        password: xxxxx-xxxxx-xxxxx-xxxxx"
+DEMO_ACCOUNT_LINE = re.compile(r"^\s*(?P<name>\S+@\S+)\s+password:\s*(?P<password>\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    accounts: dict[str, str]
+    data_dir: Path
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def password(self, principal_name: str) -> str:
+        return self.accounts[principal_name]
+
+
+def _twofold_command() -> list[str]:
+    """The ``twofold`` script of this virtualenv, as the quick start runs it."""
+    script = Path(sys.executable).with_name("twofold")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "twofold.cli"]
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    # Only the settings this suite chooses: a developer's or CI's TWOFOLD_* variables
+    # (PostgreSQL/Redis URLs, secret key, ...) must not leak into the server under test.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TWOFOLD_") and key != "DJANGO_SETTINGS_MODULE"
+    }
+    env["TWOFOLD_DATA_DIR"] = str(data_dir)
+    # Plain HTTP on the loopback address, as in `make run`.
+    env["TWOFOLD_COOKIE_SECURE"] = "false"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
+    try:
+        completed = subprocess.run(
+            command,
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(command)} did not finish in {COMMAND_TIMEOUT_SECONDS:.0f} s")
+    if completed.returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} exited with {completed.returncode}\n"
+            f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
+        )
+    return completed.stdout
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _parse_demo_accounts(path: Path) -> dict[str, str]:
+    accounts = {}
+    for line in path.read_text().splitlines():
+        match = DEMO_ACCOUNT_LINE.match(line)
+        if match:
+            accounts[match["name"]] = match["password"]
+    return accounts
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200 and b'"ok"' in response.read()
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def twofold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real Twofold server with the demo organisation, on a free port, for the whole session."""
+    workdir = tmp_path_factory.mktemp("twofold-e2e")
+    data_dir = workdir / "data"
+    env = _server_env(data_dir)
+    twofold = _twofold_command()
+
+    _run([*twofold, "migrate", "--no-input"], env, workdir)
+    _run([*twofold, "demo"], env, workdir)
+    accounts = _parse_demo_accounts(data_dir / "demo-accounts.txt")
+    expected = {"admin@contoso.example", "adele@contoso.example", "alex@contoso.example"}
+    assert expected <= accounts.keys(), f"demo accounts file lists only {sorted(accounts)}"
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [*twofold, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not _healthy(f"{base_url}/healthz"):
+            if process.poll() is not None:
+                pytest.fail(
+                    f"twofold serve exited with {process.returncode} before it was healthy:\n"
+                    f"{log_path.read_text(errors='replace')}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"twofold serve did not answer {base_url}/healthz within "
+                    f"{STARTUP_TIMEOUT_SECONDS:.0f} s:\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.1)
+        yield RunningServer(
+            base_url=base_url, accounts=accounts, data_dir=data_dir, log_path=log_path
+        )
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, twofold_server: RunningServer) -> Iterator[Page]:
+    """A fresh browser context (no cookies, English) per test, with one page open."""
+    context = browser.new_context(base_url=twofold_server.base_url, locale="en-GB")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
