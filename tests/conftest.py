@@ -86,3 +86,45 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     frozen = FrozenClock()
     monkeypatch.setattr(clock_module, "now", frozen.now)
     return frozen
+
+
+@pytest.fixture
+def registration_not_required(db: None) -> None:
+    """Policy without the registration interrupt, for tests about other pages."""
+    from twofold.policy.services import get_policy
+
+    policy = get_policy()
+    policy.registration_required = False
+    policy.save()
+
+
+def totp_code(secret: str, unix_time: float) -> str:
+    """RFC 4226/6238 computed independently of the product's pyotp use."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    key = base64.b32decode(secret)
+    digest = hmac.new(key, struct.pack(">Q", int(unix_time // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+@pytest.fixture
+def add_authenticator(clock: FrozenClock):
+    """Registers an authenticator app for a user through the real flow; returns (method, secret)."""
+    from twofold.methods.flows import register_method
+    from twofold.methods.registry import get_method
+
+    def add(user: User, label: str = "phone"):
+        method = get_method("authenticator_code")
+        assert method is not None
+        pending = method.begin_registration(user)
+        code = totp_code(pending["secret"], clock.now().timestamp())
+        registered = register_method(user, method, pending, {"code": code, "label": label})
+        clock.advance(30)  # the next code is a fresh one
+        return registered, pending["secret"]
+
+    return add

@@ -71,11 +71,30 @@ def load_or_create_secret_key(data_dir: Path) -> str:
     return key
 
 
+def load_or_create_encryption_key(data_dir: Path) -> str:
+    """A Fernet key kept beside the database, for single-node installs."""
+    from cryptography.fernet import Fernet
+
+    path = data_dir / "encryption_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = Fernet.generate_key().decode()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
     debug: bool
     secret_key: str
+    encryption_keys: list[str]
     database_url: str
     redis_url: str
     allowed_hosts: list[str]
@@ -112,6 +131,9 @@ def load_config() -> Config:
         data_dir=data_dir,
         debug=debug,
         secret_key=secret_key,
+        # First key encrypts; the others still decrypt, so keys can be rotated.
+        encryption_keys=env_list("TWOFOLD_ENCRYPTION_KEYS", [])
+        or [load_or_create_encryption_key(data_dir)],
         database_url=env_str("TWOFOLD_DATABASE_URL"),
         redis_url=env_str("TWOFOLD_REDIS_URL"),
         allowed_hosts=env_list("TWOFOLD_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),

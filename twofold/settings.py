@@ -14,6 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
+TWOFOLD_ENCRYPTION_KEYS = CONFIG.encryption_keys
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 TWOFOLD_ORGANISATION_NAME = CONFIG.organisation_name
@@ -23,6 +24,10 @@ INSTALLED_APPS = [
     "twofold.accounts",
     "twofold.audit",
     "twofold.signin",
+    "twofold.methods",
+    "twofold.policy",
+    "twofold.registration",
+    "twofold.securityinfo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -42,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "twofold.registration.middleware.RegistrationInterruptMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -80,6 +86,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # A file, not memory, so tests see real locking between connections.
+            "TEST": {"NAME": str(CONFIG.data_dir / "test-twofold.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

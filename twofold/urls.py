@@ -17,6 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("twofold.signin.urls")),
     path("", include("twofold.accounts.urls")),
+    path("", include("twofold.registration.urls")),
+    path("", include("twofold.securityinfo.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,7 +7,7 @@ from tests.conftest import DEFAULT_PASSWORD, FrozenClock
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registration_not_required")]
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ def test_unknown_address_gets_a_friendly_404() -> None:
     assert b"There is no page at this address." in response.content
 
 
+@pytest.mark.usefixtures("registration_not_required")
 def test_home_page_is_never_cached(adele: User) -> None:
     client = Client()
     client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})

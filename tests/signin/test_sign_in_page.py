@@ -17,6 +17,7 @@ def post(client: Client, username: str, password: str, **extra: str):
     return client.post("/signin/", {"username": username, "password": password, **extra})
 
 
+@pytest.mark.usefixtures("registration_not_required")
 def test_right_password_signs_in_and_redirects_home(adele: User) -> None:
     client = Client()
     response = post(client, "Adele@Contoso.example", DEFAULT_PASSWORD)

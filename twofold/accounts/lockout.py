@@ -1,7 +1,8 @@
 """Smart lockout: 10 failed passwords lock a sign-in name for 60 s, longer each time.
 
 State is kept per sign-in name whether an account exists or not, so being
-locked out says nothing about which names are real.
+locked out says nothing about which names are real. Verification codes use the
+same mechanism under their own subject (see ``code_subject``) with a lower threshold.
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def current_lockout(principal_name: str) -> LockoutState:
     return LockoutState(locked=True, retry_after_seconds=_seconds_until(locked_until, now))
 
 
-def record_failed_password(principal_name: str, password: str) -> LockoutState:
-    """Count a wrong password; returns the state after counting (locked when this locked it)."""
+def code_subject(user_id: int) -> str:
+    return f"codes:{user_id}"
+
+
+def record_failed_password(
+    principal_name: str, password: str, *, threshold: int | None = None
+) -> LockoutState:
+    """Count a wrong password (or code); returns the state after counting."""
     digest = name_digest(principal_name)
     fingerprint = _password_fingerprint(digest, password)
     now = clock.now()
@@ -76,7 +83,7 @@ def record_failed_password(principal_name: str, password: str) -> LockoutState:
             fingerprint,
         ]
         throttle.failed_count += 1
-        if throttle.failed_count < lockout["threshold"]:
+        if throttle.failed_count < (threshold or lockout["threshold"]):
             throttle.save()
             return LockoutState(locked=False)
         doublings = min(throttle.lockout_count, MAX_LOCKOUT_DOUBLINGS)

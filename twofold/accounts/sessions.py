@@ -11,6 +11,20 @@ from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBS
 SESSION_IP = "twofold_ip"
 SESSION_USER_AGENT = "twofold_user_agent"
 SESSION_SIGNED_IN_AT = "twofold_signed_in_at"
+# Between the password and the second step: who, since when, where to go after.
+SESSION_PENDING_USER = "twofold_pending_user"
+SESSION_PENDING_SINCE = "twofold_pending_since"
+SESSION_NEXT = "twofold_next"
+# Last strong verification (unix time), for step-up before security info changes.
+SESSION_VERIFIED_AT = "twofold_verified_at"
+# Authentication methods used in this session (OIDC "amr").
+SESSION_AMR = "twofold_amr"
+# Set at sign-in when policy interrupts: "register" or "reconfirm".
+SESSION_INTERRUPT = "twofold_interrupt"
+# Method key -> encrypted pending registration state (secrets never sit in clear in the session).
+SESSION_PENDING_REGISTRATIONS = "twofold_pending_registrations"
+# Methods registered during this wizard run, for its success page.
+SESSION_WIZARD_ADDED = "twofold_wizard_added"
 
 
 class SessionStore(CachedDBStore):

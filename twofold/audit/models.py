@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditEvent(models.Model):
     class Kind(models.TextChoices):
         SIGNIN_SUCCEEDED = "signin_succeeded", _("Sign-in succeeded")
+        PASSWORD_ACCEPTED = "password_accepted", _("Password accepted, second step asked")
         SIGNIN_FAILED = "signin_failed", _("Sign-in failed")
         SIGNIN_REFUSED_LOCKED = "signin_refused_locked", _("Sign-in refused: locked out")
         SIGNIN_REFUSED_DISABLED = "signin_refused_disabled", _("Sign-in refused: account disabled")
@@ -20,6 +21,15 @@ class AuditEvent(models.Model):
         USER_DISABLED = "user_disabled", _("User disabled")
         USER_ENABLED = "user_enabled", _("User enabled")
         SESSIONS_REVOKED = "sessions_revoked", _("Sessions revoked")
+        METHOD_REGISTERED = "method_registered", _("Security info added")
+        METHOD_DELETED = "method_deleted", _("Security info deleted")
+        DEFAULT_METHOD_CHANGED = "default_method_changed", _("Default sign-in method changed")
+        MFA_SUCCEEDED = "mfa_succeeded", _("Verification succeeded")
+        MFA_FAILED = "mfa_failed", _("Verification failed")
+        MFA_LOCKED = "mfa_locked", _("Verification locked after wrong codes")
+        REGISTRATION_POSTPONED = "registration_postponed", _("Registration postponed")
+        SECURITY_INFO_CONFIRMED = "security_info_confirmed", _("Security info confirmed")
+        TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=64, choices=Kind.choices, db_index=True)

@@ -13,37 +13,108 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.passwords_check import Outcome, SignInResult
+from twofold.methods.flows import method_of
+from twofold.methods.web import challenge_context, choose_method, try_verify
+from twofold.policy.services import get_policy, usable_registered_methods
 from twofold.signin.forms import SignInForm
-from twofold.signin.services import sign_in_with_password, sign_out
-
-TEMPLATE = "signin/sign_in.html"
+from twofold.signin.services import (
+    abandon_second_step,
+    complete_sign_in,
+    pending_user,
+    sign_in_with_password,
+    sign_out,
+)
+from twofold.signin.trusted import remember_browser
 
 
 @method_decorator([never_cache, sensitive_post_parameters("password")], name="dispatch")
 class SignInView(View):
+    template_name = "signin/sign_in.html"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            return HttpResponseRedirect(_safe_next(request))
+            return HttpResponseRedirect(safe_next(request))
         return self._render(request, SignInForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SignInForm(request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
-        result = sign_in_with_password(
-            request, form.cleaned_data["username"], form.cleaned_data["password"]
+        step = sign_in_with_password(
+            request,
+            form.cleaned_data["username"],
+            form.cleaned_data["password"],
+            next_url=safe_next(request, default=""),
         )
-        if result.outcome == Outcome.ACCEPTED:
-            return HttpResponseRedirect(_safe_next(request))
-        form.add_error(None, _refusal_message(result))
-        response = self._render(request, form, status=_refusal_status(result))
-        if result.retry_after_seconds:
-            response["Retry-After"] = str(result.retry_after_seconds)
+        if step.result.outcome == Outcome.ACCEPTED:
+            if step.needs_second_step:
+                return redirect("signin_verify_identity")
+            return HttpResponseRedirect(safe_next(request))
+        form.add_error(None, _refusal_message(step.result))
+        response = self._render(request, form, status=_refusal_status(step.result))
+        if step.result.retry_after_seconds:
+            response["Retry-After"] = str(step.result.retry_after_seconds)
         return response
 
     def _render(self, request: HttpRequest, form: SignInForm, status: int = 200) -> HttpResponse:
-        context = {"form": form, "next": _safe_next(request, default="")}
-        return render(request, TEMPLATE, context, status=status)
+        context = {"form": form, "next": safe_next(request, default="")}
+        return render(request, self.template_name, context, status=status)
+
+
+@method_decorator([never_cache], name="dispatch")
+class VerifyIdentityView(View):
+    """The second step of sign-in: the default method, or the one picked under "another way"."""
+
+    template_name = "signin/verify.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = pending_user(request)
+        if user is None:
+            return redirect("signin_show_form")
+        registered = choose_method(user, request.GET.get("method"))
+        if registered is None:
+            abandon_second_step(request)
+            return redirect("signin_show_form")
+        return self._render(request, challenge_context(request, registered))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = pending_user(request)
+        if user is None:
+            return redirect("signin_show_form")
+        registered = choose_method(user, request.POST.get("method"))
+        if registered is None:
+            return redirect("signin_show_form")
+        result, form = try_verify(request, registered, purpose="sign-in")
+        if result is None or not result.ok:
+            status = 400 if result is None else (429 if result.retry_after_seconds else 401)
+            response = self._render(request, challenge_context(request, registered, form), status)
+            if result is not None and result.retry_after_seconds:
+                response["Retry-After"] = str(result.retry_after_seconds)
+            return response
+        next_url = complete_sign_in(
+            request, user, amr=["pwd", "mfa", method_of(registered).key], method=registered
+        )
+        response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+        days = get_policy().remember_browser_days
+        if days and request.POST.get("remember_browser") == "on":
+            remember_browser(request, response, user, days)
+        return response
+
+    def _render(self, request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:  # type: ignore[type-arg]
+        context["remember_browser_days"] = get_policy().remember_browser_days
+        return render(request, self.template_name, context, status=status)
+
+
+@never_cache
+def show_other_ways(request: HttpRequest) -> HttpResponse:
+    user = pending_user(request)
+    if user is None:
+        return redirect("signin_show_form")
+    methods = [
+        (registered, method_of(registered))
+        for registered in usable_registered_methods(user, for_two_step=True)
+    ]
+    return render(request, "signin/other_ways.html", {"methods": methods})
 
 
 @require_POST
@@ -72,7 +143,7 @@ def _refusal_status(result: SignInResult) -> int:
     )
 
 
-def _safe_next(request: HttpRequest, default: str | None = None) -> str:
+def safe_next(request: HttpRequest, default: str | None = None) -> str:
     """Only same-site paths are followed, so sign-in can't become an open redirect."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(

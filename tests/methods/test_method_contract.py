@@ -1,0 +1,115 @@
+"""One contract every security method must meet, run for each method in the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import FrozenClock, totp_code
+from twofold.accounts.models import User
+from twofold.audit.models import AuditEvent
+from twofold.methods.base import SecurityMethod, VerificationFailed
+from twofold.methods.flows import CODE_FAILURE_THRESHOLD, register_method, verify_method
+from twofold.methods.models import RegisteredMethod
+from twofold.methods.registry import all_methods
+
+pytestmark = pytest.mark.django_db
+
+
+class AuthenticatorCodeDriver:
+    """Plays the person's authenticator app."""
+
+    def registration_proof(self, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        return {"code": totp_code(pending["secret"], now), "label": "work phone"}
+
+    def challenge_proof(self, registered: RegisteredMethod, now: float) -> dict[str, Any]:
+        return {"code": totp_code(registered.data["secret"], now)}
+
+    def wrong_proof(self, right: dict[str, Any]) -> dict[str, Any]:
+        return {**right, "code": f"{(int(right['code']) + 1) % 1_000_000:06d}"}
+
+
+DRIVERS = {"authenticator_code": AuthenticatorCodeDriver()}
+
+
+def test_every_registered_method_is_in_the_contract_suite() -> None:
+    assert {method.key for method in all_methods()} == set(DRIVERS)
+
+
+@pytest.fixture(params=sorted(DRIVERS))
+def method(request: pytest.FixtureRequest) -> SecurityMethod:
+    return next(m for m in all_methods() if m.key == request.param)
+
+
+def register(method: SecurityMethod, user: User, clock: FrozenClock) -> RegisteredMethod:
+    pending = method.begin_registration(user)
+    proof = DRIVERS[method.key].registration_proof(pending, clock.now().timestamp())
+    registered = register_method(user, method, pending, proof)
+    clock.advance(30)
+    return registered
+
+
+def test_method_declares_what_it_is_for(method: SecurityMethod) -> None:
+    assert method.name and method.description
+    assert isinstance(method.for_two_step, bool) and isinstance(method.for_password_reset, bool)
+    assert method.for_two_step or method.for_password_reset
+
+
+def test_registration_with_proof_saves_the_method_encrypted(
+    method: SecurityMethod, adele: User, clock: FrozenClock
+) -> None:
+    pending = method.begin_registration(adele)
+    registered = register(method, adele, clock)
+    assert RegisteredMethod.objects.filter(user=adele, kind=method.key).count() == 1
+    for value in pending.values():
+        assert str(value) not in registered.encrypted_data, "secrets are encrypted at rest"
+    assert registered.is_default is method.for_two_step
+    assert method.describe(registered)
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.METHOD_REGISTERED, user=adele).exists()
+
+
+def test_registration_with_a_wrong_proof_saves_nothing(
+    method: SecurityMethod, adele: User, clock: FrozenClock
+) -> None:
+    pending = method.begin_registration(adele)
+    driver = DRIVERS[method.key]
+    wrong = driver.wrong_proof(driver.registration_proof(pending, clock.now().timestamp()))
+    with pytest.raises(VerificationFailed):
+        register_method(adele, method, pending, wrong)
+    assert not RegisteredMethod.objects.filter(user=adele).exists()
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_FAILED, user=adele).exists()
+
+
+def test_right_proof_verifies_once_and_is_recorded(
+    method: SecurityMethod, adele: User, clock: FrozenClock
+) -> None:
+    registered = register(method, adele, clock)
+    proof = DRIVERS[method.key].challenge_proof(registered, clock.now().timestamp())
+    assert verify_method(registered, proof).ok
+    registered.refresh_from_db()
+    assert registered.last_used_at == clock.now()
+    replay = verify_method(registered, proof)
+    assert not replay.ok, "a proof is accepted once"
+    kinds = list(AuditEvent.objects.filter(user=adele).values_list("kind", flat=True))
+    assert AuditEvent.Kind.MFA_SUCCEEDED in kinds and AuditEvent.Kind.MFA_FAILED in kinds
+
+
+def test_wrong_proofs_lock_verification_then_it_recovers(
+    method: SecurityMethod, adele: User, clock: FrozenClock
+) -> None:
+    registered = register(method, adele, clock)
+    driver = DRIVERS[method.key]
+    results = []
+    for attempt in range(CODE_FAILURE_THRESHOLD):
+        right = driver.challenge_proof(registered, clock.now().timestamp())
+        wrong = {**right, "code": f"{(int(right['code']) + 1 + attempt) % 1_000_000:06d}"}
+        results.append(verify_method(registered, wrong))
+    assert all(not r.ok for r in results)
+    assert results[-1].retry_after_seconds == 60
+    assert "Too many wrong codes" in results[-1].message
+    right = driver.challenge_proof(registered, clock.now().timestamp())
+    assert not verify_method(registered, right).ok, "even the right proof waits out the lock"
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_LOCKED, user=adele).count() == 1
+    clock.advance(61)
+    assert verify_method(registered, driver.challenge_proof(registered, clock.now().timestamp())).ok

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, totp_code
+from twofold.accounts.models import User
+from twofold.methods.models import RegisteredMethod
+from twofold.policy.models import MethodPolicy, MfaRequirement, MfaState
+from twofold.policy.services import get_policy, security_state
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client: Client, user: User) -> None:
+    response = client.post("/signin/", {"username": user.username, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+
+
+def secret_on(page: bytes) -> str:
+    match = re.search(rb'id="totp-secret">([A-Z2-7 ]+)<', page)
+    assert match, "the secret is shown for manual entry"
+    return match.group(1).decode().replace(" ", "")
+
+
+def test_new_user_is_sent_to_the_wizard_and_cannot_type_around_it(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    for path in ["/", "/security-info/", "/account/password/", "/admin/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == "/setup/", path
+    start = client.get("/setup/")
+    assert b"Keep your account secure" in start.content
+    assert b"Method 1 of 1" in start.content
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/signout/")["Location"] == "/signin/"
+
+
+def test_wizard_registers_an_authenticator_app_and_lets_the_user_in(
+    adele: User, clock: FrozenClock
+) -> None:
+    client = Client()
+    sign_in(client, adele)
+    page = client.get("/setup/method/authenticator_code/")
+    assert b"data:image/svg+xml" in page.content, "QR code is inline"
+    secret = secret_on(page.content)
+    assert client.get("/setup/method/authenticator_code/").content.count(secret.encode()[:4]) >= 1
+    assert secret_on(client.get("/setup/method/authenticator_code/").content) == secret, (
+        "reloading keeps the same secret"
+    )
+    wrong = client.post("/setup/method/authenticator_code/", {"code": "000000"})
+    assert wrong.status_code == 400
+    code = totp_code(secret, clock.now().timestamp())
+    response = client.post("/setup/method/authenticator_code/", {"code": code, "label": "Pixel"})
+    assert response["Location"] == "/setup/done/"
+    done = client.get("/setup/done/")
+    assert b"Success!" in done.content and b"Pixel" in done.content
+    assert client.post("/setup/done/")["Location"] == "/"
+    assert client.get("/").status_code == 200
+    method = RegisteredMethod.objects.get(user=adele)
+    assert method.is_default and method.label == "Pixel"
+    assert security_state(adele).info_confirmed_at is not None
+
+
+def test_registration_secret_is_not_stored_in_clear_in_the_session(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    secret = secret_on(client.get("/setup/method/authenticator_code/").content)
+    from twofold.accounts.models import UserSession
+
+    raw = UserSession.objects.get(session_key=client.session.session_key).session_data
+    assert secret not in raw
+
+
+def test_disabled_method_is_not_offered_not_even_by_url(adele: User) -> None:
+    MethodPolicy.objects.create(method_key="authenticator_code", enabled=False)
+    client = Client()
+    sign_in(client, adele)
+    # Nothing allowed could meet the requirement: the user is not trapped in a wizard.
+    assert client.get("/").status_code == 200
+    assert b"Authenticator app" not in client.get("/security-info/").content
+    assert client.get("/setup/method/authenticator_code/").status_code == 404
+    assert client.get("/security-info/add/authenticator_code/").status_code == 404
+
+
+def test_method_limited_to_a_group_is_offered_only_to_members(make_user) -> None:
+    from django.contrib.auth.models import Group
+
+    pilots = Group.objects.create(name="pilots")
+    rule = MethodPolicy.objects.create(method_key="authenticator_code")
+    rule.groups.add(pilots)
+    member = make_user("pilot@contoso.example")
+    member.groups.add(pilots)
+    other = make_user("other@contoso.example")
+    from twofold.policy.services import allowed_methods
+
+    assert [m.key for m in allowed_methods(member)] == ["authenticator_code"]
+    assert allowed_methods(other) == []
+
+
+def test_policy_can_let_users_postpone_registration(adele: User, clock: FrozenClock) -> None:
+    policy = get_policy()
+    policy.postpone_days = 3
+    policy.save()
+    client = Client()
+    sign_in(client, adele)
+    assert b"Skip for now (3 days until this is required)" in client.get("/setup/").content
+    assert client.post("/setup/postpone/")["Location"] == "/"
+    assert client.get("/").status_code == 200
+    clock.advance(4 * 86400)
+    client.post("/signout/")
+    sign_in(client, adele)
+    start = client.get("/setup/")
+    assert b"Skip for now" not in start.content
+    assert client.post("/setup/postpone/")["Location"] == "/setup/"
+    assert client.get("/")["Location"] == "/setup/"
+
+
+def test_no_interrupt_when_policy_does_not_require_two_step_or_reset(adele: User) -> None:
+    policy = get_policy()
+    policy.mfa_requirement = MfaRequirement.PER_USER
+    policy.sspr_enabled = False
+    policy.save()
+    client = Client()
+    sign_in(client, adele)
+    assert client.get("/").status_code == 200
+
+
+def test_per_user_enabled_state_requires_registration_and_becomes_enforced(
+    adele: User, clock: FrozenClock
+) -> None:
+    policy = get_policy()
+    policy.mfa_requirement = MfaRequirement.PER_USER
+    policy.sspr_enabled = False
+    policy.save()
+    state = security_state(adele)
+    state.mfa_state = MfaState.ENABLED
+    state.save()
+    client = Client()
+    sign_in(client, adele)
+    assert client.get("/")["Location"] == "/setup/"
+    secret = secret_on(client.get("/setup/method/authenticator_code/").content)
+    client.post(
+        "/setup/method/authenticator_code/", {"code": totp_code(secret, clock.now().timestamp())}
+    )
+    client.post("/setup/done/")
+    assert security_state(adele).mfa_state == MfaState.ENFORCED
+
+
+def test_reconfirmation_is_asked_after_the_policy_period(
+    adele: User,
+    add_authenticator,
+    clock: FrozenClock,
+) -> None:
+    _registered, secret = add_authenticator(adele)
+    state = security_state(adele)
+    state.info_confirmed_at = clock.now()
+    state.save()
+    clock.advance(181 * 86400)
+    client = Client()
+    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    client.post("/signin/verify/", {"code": totp_code(secret, clock.now().timestamp())})
+    assert client.get("/")["Location"] == "/setup/reconfirm/"
+    assert b"still right" in client.get("/setup/reconfirm/").content
+    assert client.post("/setup/reconfirm/")["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert security_state(adele).info_confirmed_at == clock.now()

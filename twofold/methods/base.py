@@ -1,0 +1,82 @@
+"""The one interface every security info method implements.
+
+The wizard, the Security info page, sign-in and password reset only talk to
+this interface and never branch on a method's kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from twofold.accounts.models import User
+    from twofold.methods.models import RegisteredMethod
+
+
+class VerificationFailed(Exception):
+    """A code, answer or signature was not right; ``message`` is shown to the person."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class NewMethod:
+    """What a finished registration stores: a label, secret data and a counter."""
+
+    def __init__(self, label: str, data: dict[str, Any], counter: int = 0) -> None:
+        self.label = label
+        self.data = data
+        self.counter = counter
+
+
+class SecurityMethod(ABC):
+    key: ClassVar[str]
+    name: ClassVar[str | Promise]
+    description: ClassVar[str | Promise]
+    # Higher is stronger; deleting the default method moves it to the strongest left.
+    strength: ClassVar[int]
+    for_two_step: ClassVar[bool]
+    for_password_reset: ClassVar[bool]
+    registration_form: ClassVar[type[forms.Form]]
+    challenge_form: ClassVar[type[forms.Form]]
+    registration_template: ClassVar[str]
+    challenge_template: ClassVar[str]
+
+    @abstractmethod
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        """Pending state (secrets included); kept encrypted in the session until finished."""
+
+    @abstractmethod
+    def registration_context(
+        self, user: User, pending: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        """What the registration page shows (QR code, manual entry details...)."""
+
+    @abstractmethod
+    def finish_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        """Check the proof of possession; raise VerificationFailed when it is wrong."""
+
+    def start_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        """Send whatever must be sent (a text, a notification); returns page context."""
+        return {}
+
+    @abstractmethod
+    def verify(
+        self, method: RegisteredMethod, cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> None:
+        """Check a response. Called inside a transaction with the method's row locked,
+        so it may update ``method.counter``/``method.data`` (the caller saves).
+        Raises VerificationFailed."""
+
+    def describe(self, method: RegisteredMethod) -> str:
+        """The detail shown next to the method's name (device name, masked number)."""
+        return method.label

@@ -1,0 +1,225 @@
+"""Use-cases on a user's security info; every page and API goes through these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import ngettext
+
+from twofold.accounts import lockout
+from twofold.accounts.models import User
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.core import clock
+from twofold.methods.base import SecurityMethod, VerificationFailed
+from twofold.methods.models import RegisteredMethod
+from twofold.methods.registry import get_method
+
+# Wrong codes lock verification for the user sooner than wrong passwords lock sign-in:
+# a 6-digit code has a million values, a password far more.
+CODE_FAILURE_THRESHOLD = 5
+
+
+def method_of(registered: RegisteredMethod) -> SecurityMethod:
+    method = get_method(registered.kind)
+    if method is None:
+        raise LookupError(f"No security method {registered.kind!r} is installed.")
+    return method
+
+
+def register_method(
+    user: User,
+    method: SecurityMethod,
+    pending: dict[str, Any],
+    cleaned_data: dict[str, Any],
+    *,
+    request: HttpRequest | None = None,
+) -> RegisteredMethod:
+    """Check the proof of possession and save the method; raises VerificationFailed."""
+    _refuse_when_locked(user)
+    try:
+        new = method.finish_registration(user, pending, cleaned_data, clock.now())
+    except VerificationFailed:
+        _count_failure(user, cleaned_data, method.key, request)
+        raise
+    with transaction.atomic():
+        # Lock the user's rows so two registrations can't both become the default.
+        existing = list(RegisteredMethod.objects.select_for_update().filter(user=user))
+        registered = RegisteredMethod(
+            user=user,
+            kind=method.key,
+            label=new.label,
+            counter=new.counter,
+            is_default=method.for_two_step and not any(m.is_default for m in existing),
+        )
+        registered.data = new.data
+        registered.last_used_at = clock.now()
+        registered.save()
+        record_event(
+            AuditEvent.Kind.METHOD_REGISTERED,
+            user=user,
+            request=request,
+            method=method.key,
+            method_id=registered.pk,
+        )
+    lockout.record_successful_password(lockout.code_subject(user.pk))
+    return registered
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    ok: bool
+    message: str = ""
+    retry_after_seconds: int = 0
+
+
+def verify_method(
+    registered: RegisteredMethod,
+    cleaned_data: dict[str, Any],
+    *,
+    request: HttpRequest | None = None,
+    purpose: str = "sign-in",
+) -> VerificationResult:
+    user = registered.user
+    locked = _lockout_message(user)
+    if locked is not None:
+        return locked
+    method = method_of(registered)
+    with transaction.atomic():
+        # The row lock makes check-and-advance of the counter atomic: two requests
+        # racing with the same code cannot both succeed.
+        row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
+        try:
+            method.verify(row, cleaned_data, clock.now())
+        except VerificationFailed as failure:
+            message = failure.message
+        else:
+            row.last_used_at = clock.now()
+            row.save(update_fields=["counter", "encrypted_data", "last_used_at"])
+            record_event(
+                AuditEvent.Kind.MFA_SUCCEEDED,
+                user=user,
+                request=request,
+                method=method.key,
+                purpose=purpose,
+            )
+            lockout.record_successful_password(lockout.code_subject(user.pk))
+            return VerificationResult(ok=True)
+    state = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
+    if state is not None:
+        return state
+    return VerificationResult(ok=False, message=message)
+
+
+def delete_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
+    """Delete one method; when it was the default, the strongest remaining one takes over."""
+    with transaction.atomic():
+        methods = list(RegisteredMethod.objects.select_for_update().filter(user=user))
+        target = next((m for m in methods if m.pk == method_id), None)
+        if target is None:
+            return False
+        remaining = [m for m in methods if m.pk != method_id]
+        target.delete()
+        record_event(AuditEvent.Kind.METHOD_DELETED, user=user, request=request, method=target.kind)
+        if target.is_default:
+            successor = strongest_two_step(remaining)
+            if successor is not None:
+                successor.is_default = True
+                successor.save(update_fields=["is_default"])
+                record_event(
+                    AuditEvent.Kind.DEFAULT_METHOD_CHANGED,
+                    user=user,
+                    request=request,
+                    method=successor.kind,
+                    reason="previous default deleted",
+                )
+    return True
+
+
+def strongest_two_step(methods: list[RegisteredMethod]) -> RegisteredMethod | None:
+    candidates = [m for m in methods if (method := get_method(m.kind)) and method.for_two_step]
+    if not candidates:
+        return None
+    # Strongest kind first; among equals the most recently used, then the newest.
+    return max(
+        candidates,
+        key=lambda m: (
+            method_of(m).strength,
+            m.last_used_at.timestamp() if m.last_used_at else 0,
+            m.pk,
+        ),
+    )
+
+
+def set_default_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
+    with transaction.atomic():
+        methods = list(RegisteredMethod.objects.select_for_update().filter(user=user))
+        target = next((m for m in methods if m.pk == method_id), None)
+        if target is None or not method_of(target).for_two_step:
+            return False
+        if target.is_default:
+            return True
+        RegisteredMethod.objects.filter(user=user, is_default=True).update(is_default=False)
+        target.is_default = True
+        try:
+            target.save(update_fields=["is_default"])
+        except IntegrityError:  # pragma: no cover - the row locks above prevent it
+            return False
+        record_event(
+            AuditEvent.Kind.DEFAULT_METHOD_CHANGED, user=user, request=request, method=target.kind
+        )
+    return True
+
+
+def _lockout_message(user: User) -> VerificationResult | None:
+    state = lockout.current_lockout(lockout.code_subject(user.pk))
+    if not state.locked:
+        return None
+    return VerificationResult(
+        ok=False,
+        message=_locked_message(state.retry_after_seconds),
+        retry_after_seconds=state.retry_after_seconds,
+    )
+
+
+def _refuse_when_locked(user: User) -> None:
+    locked = _lockout_message(user)
+    if locked is not None:
+        raise VerificationFailed(locked.message)
+
+
+def _count_failure(
+    user: User,
+    cleaned_data: dict[str, Any],
+    method_key: str,
+    request: HttpRequest | None,
+    *,
+    purpose: str = "registration",
+) -> VerificationResult | None:
+    attempt = str(cleaned_data.get("code") or cleaned_data)
+    state = lockout.record_failed_password(
+        lockout.code_subject(user.pk), attempt, threshold=CODE_FAILURE_THRESHOLD
+    )
+    record_event(
+        AuditEvent.Kind.MFA_FAILED, user=user, request=request, method=method_key, purpose=purpose
+    )
+    if state.locked:
+        record_event(AuditEvent.Kind.MFA_LOCKED, user=user, request=request, method=method_key)
+        return VerificationResult(
+            ok=False,
+            message=_locked_message(state.retry_after_seconds),
+            retry_after_seconds=state.retry_after_seconds,
+        )
+    return None
+
+
+def _locked_message(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return ngettext(
+        "Too many wrong codes. Try again in %(minutes)d minute.",
+        "Too many wrong codes. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}

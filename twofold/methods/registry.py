@@ -1,0 +1,21 @@
+"""The explicit list of security info methods; policy filters it per user."""
+
+from __future__ import annotations
+
+from twofold.methods.base import SecurityMethod
+from twofold.methods.totp.method import AuthenticatorCodeMethod
+
+_METHODS: dict[str, SecurityMethod] = {
+    method.key: method
+    for method in [
+        AuthenticatorCodeMethod(),
+    ]
+}
+
+
+def all_methods() -> list[SecurityMethod]:
+    return sorted(_METHODS.values(), key=lambda method: -method.strength)
+
+
+def get_method(key: str) -> SecurityMethod | None:
+    return _METHODS.get(key)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from twofold.methods.totp import otp
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            label=_("Code"),
+            max_length=20,
+            error_messages={
+                "required": _("Enter the 6-digit code from your authenticator app."),
+                "max_length": _("A code has 6 digits."),
+            },
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "autofocus": True,
+                    "placeholder": "123456",
+                }
+            ),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def clean(self, value: object) -> str:
+        code = otp.normalise_code(super().clean(value))
+        if not otp.is_well_formed(code):
+            raise forms.ValidationError(
+                _("A code has exactly 6 digits, like 123456."), code="malformed"
+            )
+        return code
+
+
+class RegisterAuthenticatorForm(forms.Form):
+    label = forms.CharField(
+        label=_("Name for this app or device"),
+        max_length=60,
+        required=False,
+        help_text=_("For example: work phone. Helps you tell your devices apart."),
+    )
+    code = CodeField()
+
+
+class AuthenticatorCodeForm(forms.Form):
+    code = CodeField()

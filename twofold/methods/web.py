@@ -1,0 +1,157 @@
+"""Page helpers shared by the wizard, the Security info page, sign-in and step-up.
+
+They never look at a method's kind: everything goes through SecurityMethod.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+
+from twofold.accounts.models import User
+from twofold.accounts.sessions import (
+    SESSION_AMR,
+    SESSION_PENDING_REGISTRATIONS,
+    SESSION_SIGNED_IN_AT,
+    SESSION_VERIFIED_AT,
+)
+from twofold.core import clock
+from twofold.methods import encryption
+from twofold.methods.base import SecurityMethod, VerificationFailed
+from twofold.methods.flows import (
+    VerificationResult,
+    method_of,
+    register_method,
+    strongest_two_step,
+    verify_method,
+)
+from twofold.methods.models import RegisteredMethod
+from twofold.policy.services import usable_registered_methods
+
+# Security info changes need a strong verification at most this old.
+STEP_UP_SECONDS = 10 * 60
+
+
+def pending_registration(
+    request: HttpRequest, method: SecurityMethod, user: User
+) -> dict[str, Any]:
+    """The method's registration in progress, begun on first use and kept across reloads."""
+    stored: dict[str, str] = request.session.get(SESSION_PENDING_REGISTRATIONS, {})
+    token = stored.get(method.key)
+    if token:
+        try:
+            return encryption.decrypt_json(token)
+        except encryption.InvalidToken:
+            pass  # a rotated-away key or tampering: start over
+    pending = method.begin_registration(user)
+    stored[method.key] = encryption.encrypt_json(pending)
+    request.session[SESSION_PENDING_REGISTRATIONS] = stored
+    return pending
+
+
+def forget_pending_registration(request: HttpRequest, method: SecurityMethod) -> None:
+    stored = dict(request.session.get(SESSION_PENDING_REGISTRATIONS, {}))
+    stored.pop(method.key, None)
+    request.session[SESSION_PENDING_REGISTRATIONS] = stored
+
+
+def registration_context(
+    request: HttpRequest, method: SecurityMethod, user: User, form: forms.Form | None = None
+) -> dict[str, Any]:
+    pending = pending_registration(request, method, user)
+    return {
+        "method": method,
+        "form": form or method.registration_form(),
+        **method.registration_context(user, pending, request),
+    }
+
+
+def try_register(
+    request: HttpRequest, method: SecurityMethod, user: User
+) -> tuple[RegisteredMethod | None, forms.Form]:
+    """Validate the posted registration form and save the method when the proof is right."""
+    form = method.registration_form(request.POST)
+    if not form.is_valid():
+        return None, form
+    pending = pending_registration(request, method, user)
+    try:
+        registered = register_method(user, method, pending, form.cleaned_data, request=request)
+    except VerificationFailed as failure:
+        form.add_error(None, failure.message)
+        return None, form
+    forget_pending_registration(request, method)
+    # Registering proved possession of the new factor: that is a strong verification.
+    mark_verified(request, method)
+    return registered, form
+
+
+def mark_verified(request: HttpRequest, method: SecurityMethod) -> None:
+    request.session[SESSION_VERIFIED_AT] = clock.now().timestamp()
+    amr = list(request.session.get(SESSION_AMR, ["pwd"]))
+    if method.key not in amr:
+        amr.append(method.key)
+    request.session[SESSION_AMR] = amr
+
+
+def verified_recently(request: HttpRequest, user: User) -> bool:
+    """Whether a security info change may go ahead without asking to verify again."""
+    verified_at = request.session.get(SESSION_VERIFIED_AT)
+    if verified_at and clock.now().timestamp() - float(verified_at) < STEP_UP_SECONDS:
+        return True
+    if usable_registered_methods(user, for_two_step=True):
+        return False
+    # No second factor to ask for yet: a fresh password sign-in is the strongest proof.
+    signed_in_at = request.session.get(SESSION_SIGNED_IN_AT)
+    if not signed_in_at:
+        return False
+    age = clock.now() - datetime.fromisoformat(signed_in_at)
+    return age.total_seconds() < STEP_UP_SECONDS
+
+
+def choose_method(user: User, requested_id: str | None) -> RegisteredMethod | None:
+    """The method to challenge: the one asked for, else the default, else the strongest."""
+    usable = usable_registered_methods(user, for_two_step=True)
+    if requested_id and requested_id.isdigit():
+        chosen = next((m for m in usable if m.pk == int(requested_id)), None)
+        if chosen is not None:
+            return chosen
+    default = next((m for m in usable if m.is_default), None)
+    return default or strongest_two_step(usable)
+
+
+def challenge_context(
+    request: HttpRequest, registered: RegisteredMethod, form: forms.Form | None = None
+) -> dict[str, Any]:
+    method = method_of(registered)
+    context = {
+        "method": method,
+        "registered": registered,
+        "detail": method.describe(registered),
+        "form": form or method.challenge_form(),
+        "other_methods": [
+            m
+            for m in usable_registered_methods(registered.user, for_two_step=True)
+            if m.pk != registered.pk
+        ],
+    }
+    if form is None:
+        context.update(method.start_challenge(registered, request))
+    return context
+
+
+def try_verify(
+    request: HttpRequest, registered: RegisteredMethod, purpose: str
+) -> tuple[VerificationResult | None, forms.Form]:
+    """Validate the posted answer and verify it; (None, form) when the form itself is invalid."""
+    form = method_of(registered).challenge_form(request.POST)
+    if not form.is_valid():
+        return None, form
+    result = verify_method(registered, form.cleaned_data, request=request, purpose=purpose)
+    if result.ok:
+        mark_verified(request, method_of(registered))
+    else:
+        form.add_error(None, result.message)
+    return result, form

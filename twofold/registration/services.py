@@ -1,0 +1,37 @@
+"""The "Keep your account secure" wizard: which method to ask for next."""
+
+from __future__ import annotations
+
+from twofold.accounts.models import User
+from twofold.methods.base import SecurityMethod
+from twofold.methods.registry import get_method
+from twofold.policy.services import (
+    RegistrationNeeds,
+    allowed_methods,
+    registration_needs,
+    usable_registered_methods,
+)
+
+
+def methods_that_help(user: User, needs: RegistrationNeeds | None = None) -> list[SecurityMethod]:
+    """Allowed methods that would meet an open need, strongest (the suggested one) first."""
+    needs = needs or registration_needs(user)
+    have_for_reset = {m.kind for m in usable_registered_methods(user, for_two_step=False)}
+    helpful = []
+    for method in allowed_methods(user):
+        if needs.two_step and method.for_two_step:
+            helpful.append(method)
+        elif (
+            needs.password_reset and method.for_password_reset and method.key not in have_for_reset
+        ):
+            helpful.append(method)
+    return helpful
+
+
+def remaining_steps(needs: RegistrationNeeds) -> int:
+    # Most methods serve both uses, so one registration usually closes both needs.
+    return max(needs.two_step, needs.password_reset)
+
+
+def method_by_key(key: str) -> SecurityMethod | None:
+    return get_method(key)

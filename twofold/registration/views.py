@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from twofold.accounts.models import User
+from twofold.accounts.sessions import SESSION_INTERRUPT, SESSION_NEXT, SESSION_WIZARD_ADDED
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.methods.flows import method_of
+from twofold.methods.models import RegisteredMethod
+from twofold.methods.web import registration_context, try_register
+from twofold.policy.services import (
+    mark_info_confirmed,
+    may_postpone_registration,
+    postpone_registration,
+    registration_needs,
+)
+from twofold.registration.services import method_by_key, methods_that_help, remaining_steps
+
+protected = method_decorator([login_required, never_cache], name="dispatch")
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _added_ids(request: HttpRequest) -> list[int]:
+    return list(request.session.get(SESSION_WIZARD_ADDED, []))
+
+
+@protected
+class ShowStartView(View):
+    """Keep your account secure: what the organisation asks for, and the first step."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        needs = registration_needs(user)
+        if needs.satisfied:
+            return redirect("registration_show_done")
+        helpful = methods_that_help(user, needs)
+        if not helpful:
+            # Nothing the organisation allows could meet the requirement: don't trap the user.
+            request.session.pop(SESSION_INTERRUPT, None)
+            return redirect("core_show_home")
+        added = len(_added_ids(request))
+        return render(
+            request,
+            "registration/start.html",
+            {
+                "needs": needs,
+                "suggested": helpful[0],
+                "has_alternatives": len(helpful) > 1,
+                "step": added + 1,
+                "total": added + remaining_steps(needs),
+                "postpone_days": may_postpone_registration(user),
+            },
+        )
+
+
+@protected
+class AddMethodView(View):
+    template_name = "registration/method.html"
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        method = self._method(request, key)
+        return self._render(request, registration_context(request, method, _user(request)))
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = _user(request)
+        method = self._method(request, key)
+        registered, form = try_register(request, method, user)
+        if registered is None:
+            context = registration_context(request, method, user, form)
+            return self._render(request, context, status=400)
+        request.session[SESSION_WIZARD_ADDED] = [*_added_ids(request), registered.pk]
+        if registration_needs(user).satisfied:
+            return redirect("registration_show_done")
+        return redirect("registration_show_start")
+
+    def _method(self, request: HttpRequest, key: str) -> Any:
+        method = method_by_key(key)
+        if method is None or method not in methods_that_help(_user(request)):
+            raise Http404
+        return method
+
+    def _render(
+        self, request: HttpRequest, context: dict[str, Any], status: int = 200
+    ) -> HttpResponse:
+        user = _user(request)
+        needs = registration_needs(user)
+        added = len(_added_ids(request))
+        context |= {
+            "step": added + 1,
+            "total": added + max(1, remaining_steps(needs)),
+            "has_alternatives": len(methods_that_help(user, needs)) > 1,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+@login_required
+@never_cache
+def choose_method(request: HttpRequest) -> HttpResponse:
+    """I want to set up a different method."""
+    methods = methods_that_help(_user(request))
+    return render(request, "registration/choose.html", {"methods": methods})
+
+
+@protected
+class ShowDoneView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not registration_needs(user).satisfied:
+            return redirect("registration_show_start")
+        added = RegisteredMethod.objects.filter(user=user, pk__in=_added_ids(request))
+        rows = [(m, method_of(m)) for m in added]
+        return render(request, "registration/done.html", {"added": rows})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        if not registration_needs(user).satisfied:
+            return redirect("registration_show_start")
+        mark_info_confirmed(user)
+        return _leave_wizard(request)
+
+
+@require_POST
+@login_required
+def postpone(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not postpone_registration(user):
+        return redirect("registration_show_start")
+    record_event(AuditEvent.Kind.REGISTRATION_POSTPONED, user=user, request=request)
+    return _leave_wizard(request)
+
+
+@protected
+class ReconfirmInfoView(View):
+    """Every N days: are these methods still yours and current?"""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        methods = [(m, method_of(m)) for m in RegisteredMethod.objects.filter(user=_user(request))]
+        return render(request, "registration/reconfirm.html", {"methods": methods})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        mark_info_confirmed(user)
+        record_event(AuditEvent.Kind.SECURITY_INFO_CONFIRMED, user=user, request=request)
+        if request.POST.get("review") == "1":
+            request.session.pop(SESSION_INTERRUPT, None)
+            return redirect("securityinfo_show_page")
+        return _leave_wizard(request)
+
+
+def _leave_wizard(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_INTERRUPT, None)
+    request.session.pop(SESSION_WIZARD_ADDED, None)
+    next_url = request.session.pop(SESSION_NEXT, "") or resolve_url(settings.LOGIN_REDIRECT_URL)
+    return HttpResponseRedirect(next_url)

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from twofold.accounts.models import User
+from twofold.methods.flows import delete_method, method_of, set_default_method
+from twofold.methods.models import RegisteredMethod
+from twofold.methods.registry import get_method
+from twofold.methods.web import (
+    challenge_context,
+    choose_method,
+    registration_context,
+    try_register,
+    try_verify,
+    verified_recently,
+)
+from twofold.policy.services import allowed_methods, is_allowed
+from twofold.securityinfo.forms import ChangeDefaultMethodForm
+from twofold.signin.views import safe_next
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def requires_step_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Changes to security info need a recent strong verification (step-up).
+
+    Stops someone at an unlocked, signed-in browser from adding their own
+    authenticator or removing the owner's.
+    """
+
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not verified_recently(request, _user(request)):
+            target = (
+                request.get_full_path()
+                if request.method == "GET"
+                else reverse("securityinfo_show_page")
+            )
+            query = urlencode({"next": target})
+            return redirect(f"{reverse('securityinfo_verify_identity')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+protected = method_decorator([login_required, never_cache], name="dispatch")
+protected_step_up = method_decorator(
+    [login_required, never_cache, requires_step_up], name="dispatch"
+)
+
+
+def _method_rows(user: User) -> list[tuple[RegisteredMethod, Any, str]]:
+    rows = []
+    for registered in RegisteredMethod.objects.filter(user=user):
+        method = get_method(registered.kind)
+        if method is not None:
+            rows.append((registered, method, method.describe(registered)))
+    return rows
+
+
+@protected
+class ShowPageView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        rows = _method_rows(user)
+        default = next((row for row in rows if row[0].is_default), None)
+        return render(
+            request,
+            "securityinfo/page.html",
+            {"rows": rows, "default": default, "addable": allowed_methods(user)},
+        )
+
+
+@protected_step_up
+class AddMethodView(View):
+    template_name = "securityinfo/add.html"
+
+    def get(self, request: HttpRequest, key: str) -> HttpResponse:
+        method = self._method(request, key)
+        return render(
+            request, self.template_name, registration_context(request, method, _user(request))
+        )
+
+    def post(self, request: HttpRequest, key: str) -> HttpResponse:
+        user = _user(request)
+        method = self._method(request, key)
+        registered, form = try_register(request, method, user)
+        if registered is None:
+            context = registration_context(request, method, user, form)
+            return render(request, self.template_name, context, status=400)
+        messages.success(
+            request, _("%(method)s was added to your security info.") % {"method": method.name}
+        )
+        return redirect("securityinfo_show_page")
+
+    def _method(self, request: HttpRequest, key: str) -> Any:
+        method = get_method(key)
+        # "If you don't see an option, your organisation doesn't allow it" - nor by URL.
+        if method is None or not is_allowed(_user(request), key):
+            raise Http404
+        return method
+
+
+@protected_step_up
+class DeleteMethodView(View):
+    template_name = "securityinfo/delete.html"
+
+    def get(self, request: HttpRequest, method_id: int) -> HttpResponse:
+        registered = self._registered(request, method_id)
+        method = method_of(registered)
+        return render(
+            request,
+            self.template_name,
+            {"registered": registered, "method": method, "detail": method.describe(registered)},
+        )
+
+    def post(self, request: HttpRequest, method_id: int) -> HttpResponse:
+        registered = self._registered(request, method_id)
+        delete_method(_user(request), registered.pk, request=request)
+        messages.success(
+            request, _("%(method)s was deleted.") % {"method": method_of(registered).name}
+        )
+        return redirect("securityinfo_show_page")
+
+    def _registered(self, request: HttpRequest, method_id: int) -> RegisteredMethod:
+        registered = RegisteredMethod.objects.filter(user=_user(request), pk=method_id).first()
+        if registered is None:
+            raise Http404
+        return registered
+
+
+@protected_step_up
+class ChangeDefaultView(View):
+    template_name = "securityinfo/default.html"
+
+    def _choices(self, user: User) -> list[tuple[RegisteredMethod, str]]:
+        return [
+            (registered, f"{method.name} - {detail}")
+            for registered, method, detail in _method_rows(user)
+            if method.for_two_step
+        ]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = ChangeDefaultMethodForm(self._choices(_user(request)))
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = _user(request)
+        form = ChangeDefaultMethodForm(self._choices(user), request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        set_default_method(user, form.cleaned_data["method"], request=request)
+        messages.success(request, _("Your default sign-in method was changed."))
+        return redirect("securityinfo_show_page")
+
+
+@protected
+class VerifyIdentityView(View):
+    """Step-up: verify with a second factor before changing security info."""
+
+    template_name = "securityinfo/verify.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        registered = choose_method(_user(request), request.GET.get("method"))
+        if registered is None:
+            return HttpResponseRedirect(safe_next(request))
+        context = challenge_context(request, registered) | {"next": safe_next(request)}
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        registered = choose_method(_user(request), request.POST.get("method"))
+        if registered is None:
+            return HttpResponseRedirect(safe_next(request))
+        result, form = try_verify(request, registered, purpose="step-up")
+        if result is not None and result.ok:
+            return HttpResponseRedirect(safe_next(request))
+        status = 400 if result is None else (429 if result.retry_after_seconds else 401)
+        context = challenge_context(request, registered, form) | {"next": safe_next(request)}
+        return render(request, self.template_name, context, status=status)

@@ -1,0 +1,62 @@
+""" "Don't ask again for N days": a signed cookie naming a revocable TrustedBrowser row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+from twofold.accounts.models import User
+from twofold.core import clock
+from twofold.core.network import user_agent
+from twofold.signin.models import TrustedBrowser
+
+COOKIE_NAME = "twofold_trusted_browser"
+_SALT = "twofold.signin.trusted-browser"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def remember_browser(request: HttpRequest, response: HttpResponse, user: User, days: int) -> None:
+    token = secrets.token_urlsafe(32)
+    expires = clock.now() + dt.timedelta(days=days)
+    TrustedBrowser.objects.create(
+        user=user, token_hash=_hash(token), user_agent=user_agent(request), expires_at=expires
+    )
+    value = signing.dumps({"u": user.pk, "t": token}, salt=_SALT)
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=days * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
+    if max_days <= 0:
+        return False
+    raw = request.COOKIES.get(COOKIE_NAME)
+    if not raw:
+        return False
+    try:
+        payload = signing.loads(raw, salt=_SALT, max_age=max_days * 86400)
+    except signing.BadSignature:
+        return False
+    if not isinstance(payload, dict) or payload.get("u") != user.pk:
+        return False
+    return TrustedBrowser.objects.filter(
+        user=user, token_hash=_hash(str(payload.get("t"))), expires_at__gt=clock.now()
+    ).exists()
+
+
+def forget_browsers(user: User) -> int:
+    deleted, _ = TrustedBrowser.objects.filter(user=user).delete()
+    return deleted
