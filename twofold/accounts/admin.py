@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from twofold.accounts import services
 from twofold.accounts.models import SignInThrottle, User, UserSession
@@ -64,9 +65,8 @@ class TwofoldUserAdmin(UserAdmin):
     @admin.action(description=_("Sign out of every session"))
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         total = sum(services.revoke_sessions(user) for user in queryset)
-        self.message_user(
-            request, _("%(count)d sessions ended.") % {"count": total}, messages.SUCCESS
-        )
+        message = ngettext("%(count)d session ended.", "%(count)d sessions ended.", total)
+        self.message_user(request, message % {"count": total}, messages.SUCCESS)
 
 
 @admin.register(UserSession)

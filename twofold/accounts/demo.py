@@ -49,6 +49,7 @@ def create_demo_organisation() -> tuple[bool, str]:
             )
         )
         lines.append(f"  {person.principal_name:28} password: {password}")
+    _set_demo_policy()
     text = "\n".join(lines) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     # Readable only by the owner: these are real, working passwords.
@@ -56,3 +57,12 @@ def create_demo_organisation() -> tuple[bool, str]:
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     return True, text
+
+
+def _set_demo_policy() -> None:
+    """Everyone registers security info, but may look around for up to 14 days first."""
+    from twofold.policy.services import get_policy
+
+    policy = get_policy()
+    policy.postpone_days = 14
+    policy.save()

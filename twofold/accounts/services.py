@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,9 @@ from twofold.accounts.sessions import SessionStore
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+
+# Lets other apps drop what a new password should end (remembered browsers, ...).
+user_password_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ def change_password(
         record_event(kind, user=user, actor=by_admin or user, request=request)
     # Someone who knew the old password must not stay signed in elsewhere.
     revoke_sessions(user, keep_session_key=keep)
+    user_password_changed.send(sender=User, user=user)
 
 
 def set_account_enabled(user: User, enabled: bool, *, actor: User | None = None) -> None:

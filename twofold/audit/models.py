@@ -29,6 +29,7 @@ class AuditEvent(models.Model):
         MFA_LOCKED = "mfa_locked", _("Verification locked after wrong codes")
         REGISTRATION_POSTPONED = "registration_postponed", _("Registration postponed")
         SECURITY_INFO_CONFIRMED = "security_info_confirmed", _("Security info confirmed")
+        REREGISTRATION_REQUIRED = "reregistration_required", _("Re-registration required")
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

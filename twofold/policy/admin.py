@@ -3,11 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from twofold.accounts.admin import TwofoldUserAdmin
+from twofold.accounts.models import User
 from twofold.methods.registry import all_methods
 from twofold.policy.models import AuthenticationPolicy, MethodPolicy, UserSecurityState
+from twofold.policy.services import require_reregistration
 
 
 @admin.register(AuthenticationPolicy)
@@ -51,3 +57,36 @@ class UserSecurityStateAdmin(admin.ModelAdmin):
     list_filter = ("mfa_state",)
     search_fields = ("user__username",)
     readonly_fields = ("registration_postponed_until", "postponed_since", "info_confirmed_at")
+
+
+class SecurityStateInline(admin.StackedInline):
+    model = UserSecurityState
+    can_delete = False
+    fields = ("mfa_state", "info_confirmed_at")
+    readonly_fields = ("info_confirmed_at",)
+    verbose_name = verbose_name_plural = _("Two-step verification")
+
+
+@admin.action(description=_("Require re-registration of security info"))
+def require_reregistration_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
+) -> None:
+    actor = request.user if isinstance(request.user, User) else None
+    for user in queryset:
+        require_reregistration(user, actor=actor)
+    count = queryset.count()
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d user must register security info again.",
+            "%(count)d users must register security info again.",
+            count,
+        )
+        % {"count": count},
+        messages.SUCCESS,
+    )
+
+
+# The user admin lives in accounts; policy adds its own parts to it.
+TwofoldUserAdmin.inlines = [*TwofoldUserAdmin.inlines, SecurityStateInline]
+TwofoldUserAdmin.actions = [*TwofoldUserAdmin.actions, require_reregistration_action]

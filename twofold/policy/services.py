@@ -174,3 +174,23 @@ def interrupt_for(user: User) -> str | None:
     if reconfirmation_due(user):
         return Interrupt.RECONFIRM
     return None
+
+
+def require_reregistration(user: User, *, actor: User | None = None) -> int:
+    """Admin action: delete the user's security info and end their sessions.
+
+    The next sign-in then walks them through registration again, as after a lost phone.
+    """
+    from twofold.accounts.services import revoke_sessions
+    from twofold.audit.models import AuditEvent
+    from twofold.audit.services import record_event
+    from twofold.signin.trusted import forget_browsers
+
+    with transaction.atomic():
+        deleted, _ = RegisteredMethod.objects.filter(user=user).delete()
+        forget_browsers(user)
+        record_event(
+            AuditEvent.Kind.REREGISTRATION_REQUIRED, user=user, actor=actor, deleted=deleted
+        )
+    revoke_sessions(user)
+    return deleted

@@ -60,3 +60,8 @@ def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
 def forget_browsers(user: User) -> int:
     deleted, _ = TrustedBrowser.objects.filter(user=user).delete()
     return deleted
+
+
+def forget_browsers_on_password_change(sender: object, user: User, **kwargs: object) -> None:
+    # A new password ends every "don't ask again": a thief's browser must not skip the second step.
+    forget_browsers(user)
