@@ -136,3 +136,31 @@ def test_security_info_forms_require_csrf(adele: User, phone, clock: FrozenClock
     response = client.post(f"/security-info/methods/{registered.pk}/delete/")
     assert response.status_code == 403
     assert RegisteredMethod.objects.filter(pk=registered.pk).exists()
+
+
+def test_without_a_second_factor_step_up_asks_for_the_password(
+    make_user, clock: FrozenClock
+) -> None:
+    from twofold.policy.services import get_policy
+
+    policy = get_policy()
+    policy.registration_required = False
+    policy.save()
+    lee = make_user("lee@contoso.example")
+    client = Client()
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    clock.advance(11 * 60)
+    add = client.get("/security-info/add/authenticator_code/")
+    assert add["Location"].startswith("/security-info/verify/")
+    page = client.get(add["Location"])
+    assert b"Type your password again" in page.content
+    wrong = client.post("/security-info/verify/", {"password": "nope", "next": "/security-info/"})
+    assert wrong.status_code == 401
+    empty = client.post("/security-info/verify/", {"password": "", "next": "/security-info/"})
+    assert empty.status_code == 400
+    ok = client.post(
+        "/security-info/verify/",
+        {"password": DEFAULT_PASSWORD, "next": "/security-info/add/authenticator_code/"},
+    )
+    assert ok["Location"] == "/security-info/add/authenticator_code/"
+    assert client.get("/security-info/add/authenticator_code/").status_code == 200

@@ -132,9 +132,9 @@ def challenge_context(
         "detail": method.describe(registered),
         "form": form or method.challenge_form(),
         "other_methods": [
-            m
-            for m in usable_registered_methods(registered.user, for_two_step=True)
-            if m.pk != registered.pk
+            (other, method_of(other))
+            for other in usable_registered_methods(registered.user, for_two_step=True)
+            if other.pk != registered.pk
         ],
     }
     if form is None:

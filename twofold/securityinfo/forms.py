@@ -26,3 +26,15 @@ class ChangeDefaultMethodForm(forms.Form):
         current = next((m.pk for m, _ in methods if m.is_default), None)
         if current is not None:
             self.fields["method"].initial = current
+
+
+class ConfirmPasswordForm(forms.Form):
+    """Step-up for a user with no second factor yet: the password, typed again."""
+
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=256,
+        error_messages={"required": _("Enter your password.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )

@@ -13,8 +13,12 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from twofold.accounts.models import User
+from twofold.accounts.passwords_check import Outcome, verify_password
+from twofold.accounts.sessions import SESSION_SIGNED_IN_AT
+from twofold.core import clock
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
@@ -27,7 +31,7 @@ from twofold.methods.web import (
     verified_recently,
 )
 from twofold.policy.services import allowed_methods, is_allowed
-from twofold.securityinfo.forms import ChangeDefaultMethodForm
+from twofold.securityinfo.forms import ChangeDefaultMethodForm, ConfirmPasswordForm
 from twofold.signin.views import safe_next
 
 
@@ -168,26 +172,49 @@ class ChangeDefaultView(View):
         return redirect("securityinfo_show_page")
 
 
-@protected
+@method_decorator(
+    [login_required, never_cache, sensitive_post_parameters("password")], name="dispatch"
+)
 class VerifyIdentityView(View):
-    """Step-up: verify with a second factor before changing security info."""
+    """Step-up: verify with a second factor (or, with none yet, the password) before changes."""
 
     template_name = "securityinfo/verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         registered = choose_method(_user(request), request.GET.get("method"))
         if registered is None:
-            return HttpResponseRedirect(safe_next(request))
+            return self._render_password(request, ConfirmPasswordForm())
         context = challenge_context(request, registered) | {"next": safe_next(request)}
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        registered = choose_method(_user(request), request.POST.get("method"))
+        user = _user(request)
+        registered = choose_method(user, request.POST.get("method"))
         if registered is None:
-            return HttpResponseRedirect(safe_next(request))
+            return self._confirm_password(request, user)
         result, form = try_verify(request, registered, purpose="step-up")
         if result is not None and result.ok:
             return HttpResponseRedirect(safe_next(request))
         status = 400 if result is None else (429 if result.retry_after_seconds else 401)
         context = challenge_context(request, registered, form) | {"next": safe_next(request)}
         return render(request, self.template_name, context, status=status)
+
+    def _confirm_password(self, request: HttpRequest, user: User) -> HttpResponse:
+        form = ConfirmPasswordForm(request.POST)
+        if not form.is_valid():
+            return self._render_password(request, form, status=400)
+        result = verify_password(user.username, form.cleaned_data["password"])
+        if result.outcome == Outcome.ACCEPTED:
+            request.session[SESSION_SIGNED_IN_AT] = clock.now().isoformat()
+            return HttpResponseRedirect(safe_next(request))
+        if result.outcome == Outcome.LOCKED:
+            form.add_error(None, _("Too many wrong passwords. Try again later."))
+            return self._render_password(request, form, status=429)
+        form.add_error(None, _("That password isn't right."))
+        return self._render_password(request, form, status=401)
+
+    def _render_password(
+        self, request: HttpRequest, form: ConfirmPasswordForm, status: int = 200
+    ) -> HttpResponse:
+        context = {"password_form": form, "next": safe_next(request)}
+        return render(request, "securityinfo/confirm_password.html", context, status=status)

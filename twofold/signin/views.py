@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -100,7 +102,9 @@ class VerifyIdentityView(View):
             remember_browser(request, response, user, days)
         return response
 
-    def _render(self, request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:  # type: ignore[type-arg]
+    def _render(
+        self, request: HttpRequest, context: dict[str, Any], status: int = 200
+    ) -> HttpResponse:
         context["remember_browser_days"] = get_policy().remember_browser_days
         return render(request, self.template_name, context, status=status)
 
