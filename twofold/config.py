@@ -121,6 +121,7 @@ class Config:
     lockout_seconds: int
     ip_failure_limit: int
     session_hours: int
+    database_pool_size: int
 
 
 def load_config() -> Config:
@@ -161,4 +162,5 @@ def load_config() -> Config:
         lockout_seconds=env_int("TWOFOLD_LOCKOUT_SECONDS", 60, minimum=1),
         ip_failure_limit=env_int("TWOFOLD_IP_FAILURE_LIMIT", 100, minimum=1),
         session_hours=env_int("TWOFOLD_SESSION_HOURS", 12, minimum=1, maximum=24 * 90),
+        database_pool_size=env_int("TWOFOLD_DATABASE_POOL_SIZE", 10, minimum=2, maximum=500),
     )

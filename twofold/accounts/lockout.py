@@ -29,6 +29,8 @@ FORGET_AFTER = dt.timedelta(hours=24)
 class LockoutState:
     locked: bool
     retry_after_seconds: int = 0
+    # Whether any failure is on record (so a success has something to clear).
+    has_failures: bool = False
 
 
 def name_digest(principal_name: str) -> str:
@@ -44,14 +46,19 @@ def _password_fingerprint(digest: str, password: str) -> str:
 
 def current_lockout(principal_name: str) -> LockoutState:
     now = clock.now()
-    locked_until = (
-        SignInThrottle.objects.filter(name_digest=name_digest(principal_name), locked_until__gt=now)
-        .values_list("locked_until", flat=True)
-        .first()
+    rows = list(
+        SignInThrottle.objects.filter(name_digest=name_digest(principal_name)).values_list(
+            "locked_until", flat=True
+        )[:1]
     )
-    if locked_until is None:
+    if not rows:
         return LockoutState(locked=False)
-    return LockoutState(locked=True, retry_after_seconds=_seconds_until(locked_until, now))
+    locked_until = rows[0]
+    if locked_until is None or locked_until <= now:
+        return LockoutState(locked=False, has_failures=True)
+    return LockoutState(
+        locked=True, retry_after_seconds=_seconds_until(locked_until, now), has_failures=True
+    )
 
 
 def code_subject(user_id: int) -> str:

@@ -47,7 +47,8 @@ def verify_password(principal_name: str, password: str) -> SignInResult:
         if after.locked:
             return SignInResult(Outcome.LOCKED, user, after.retry_after_seconds, newly_locked=True)
         return SignInResult(Outcome.INCORRECT, user)
-    lockout.record_successful_password(name)
+    if state.has_failures:
+        lockout.record_successful_password(name)
     assert user is not None
     if not user.is_active:
         return SignInResult(Outcome.DISABLED, user)

@@ -84,9 +84,9 @@ def verify_method(
     purpose: str = "sign-in",
 ) -> VerificationResult:
     user = registered.user
-    locked = _lockout_message(user)
-    if locked is not None:
-        return locked
+    state = lockout.current_lockout(lockout.code_subject(user.pk))
+    if state.locked:
+        return _locked_result(state.retry_after_seconds)
     method = method_of(registered)
     with transaction.atomic():
         # The row lock makes check-and-advance of the counter atomic: two requests
@@ -106,7 +106,8 @@ def verify_method(
                 method=method.key,
                 purpose=purpose,
             )
-            lockout.record_successful_password(lockout.code_subject(user.pk))
+            if state.has_failures:
+                lockout.record_successful_password(lockout.code_subject(user.pk))
             return VerificationResult(ok=True)
     state = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
     if state is not None:
@@ -174,21 +175,18 @@ def set_default_method(user: User, method_id: int, *, request: HttpRequest | Non
     return True
 
 
-def _lockout_message(user: User) -> VerificationResult | None:
-    state = lockout.current_lockout(lockout.code_subject(user.pk))
-    if not state.locked:
-        return None
+def _locked_result(retry_after_seconds: int) -> VerificationResult:
     return VerificationResult(
         ok=False,
-        message=_locked_message(state.retry_after_seconds),
-        retry_after_seconds=state.retry_after_seconds,
+        message=_locked_message(retry_after_seconds),
+        retry_after_seconds=retry_after_seconds,
     )
 
 
 def _refuse_when_locked(user: User) -> None:
-    locked = _lockout_message(user)
-    if locked is not None:
-        raise VerificationFailed(locked.message)
+    state = lockout.current_lockout(lockout.code_subject(user.pk))
+    if state.locked:
+        raise VerificationFailed(_locked_message(state.retry_after_seconds))
 
 
 def _count_failure(
@@ -208,11 +206,7 @@ def _count_failure(
     )
     if state.locked:
         record_event(AuditEvent.Kind.MFA_LOCKED, user=user, request=request, method=method_key)
-        return VerificationResult(
-            ok=False,
-            message=_locked_message(state.retry_after_seconds),
-            retry_after_seconds=state.retry_after_seconds,
-        )
+        return _locked_result(state.retry_after_seconds)
     return None
 
 

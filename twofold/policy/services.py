@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
+from functools import cached_property
 
+from django.core.cache import cache
 from django.db import transaction
 
 from twofold.accounts.models import User
@@ -20,60 +23,74 @@ from twofold.policy.models import (
     UserSecurityState,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def get_policy() -> AuthenticationPolicy:
+    """The policy row, for editing; read paths use the cached ``policy_snapshot()``."""
     policy, _ = AuthenticationPolicy.objects.get_or_create(pk=1)
     return policy
+
+
+@dataclass(frozen=True)
+class MethodRule:
+    enabled: bool
+    group_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    policy: AuthenticationPolicy
+    mfa_group_ids: frozenset[int]
+    method_rules: dict[str, MethodRule]
+
+    @property
+    def uses_groups(self) -> bool:
+        return bool(self.mfa_group_ids) or any(r.group_ids for r in self.method_rules.values())
+
+
+_SNAPSHOT_KEY = "policy:snapshot:v1"
+# Edits clear the cached snapshot at once (signals); the timeout only bounds a missed clear.
+_SNAPSHOT_SECONDS = 300
+
+
+def policy_snapshot() -> PolicySnapshot:
+    """The whole policy in one cached object: sign-in reads it several times per request."""
+    try:
+        snapshot = cache.get(_SNAPSHOT_KEY)
+    except Exception:  # the cache (Redis) being down must not stop sign-in
+        logger.warning("policy cache unreachable; reading policy from the database")
+        snapshot = None
+    if isinstance(snapshot, PolicySnapshot):
+        return snapshot
+    policy = get_policy()
+    snapshot = PolicySnapshot(
+        policy=policy,
+        mfa_group_ids=frozenset(policy.mfa_groups.values_list("id", flat=True)),
+        method_rules={
+            rule.method_key: MethodRule(
+                rule.enabled, frozenset(group.id for group in rule.groups.all())
+            )
+            for rule in MethodPolicy.objects.prefetch_related("groups")
+        },
+    )
+    try:
+        cache.set(_SNAPSHOT_KEY, snapshot, _SNAPSHOT_SECONDS)
+    except Exception:
+        logger.warning("policy cache unreachable; policy not cached")
+    return snapshot
+
+
+def forget_policy_snapshot(**kwargs: object) -> None:
+    try:
+        cache.delete(_SNAPSHOT_KEY)
+    except Exception:
+        logger.warning("policy cache unreachable; a stale policy may live %ds", _SNAPSHOT_SECONDS)
 
 
 def security_state(user: User) -> UserSecurityState:
     state, _ = UserSecurityState.objects.get_or_create(user=user)
     return state
-
-
-def allowed_methods(user: User) -> list[SecurityMethod]:
-    """Methods the organisation offers this user, strongest first."""
-    rules = {rule.method_key: rule for rule in MethodPolicy.objects.prefetch_related("groups")}
-    group_ids = set(user.groups.values_list("id", flat=True))
-    allowed = []
-    for method in all_methods():
-        rule = rules.get(method.key)
-        if rule is not None:
-            if not rule.enabled:
-                continue
-            rule_groups = {group.id for group in rule.groups.all()}
-            if rule_groups and not rule_groups & group_ids:
-                continue
-        allowed.append(method)
-    return allowed
-
-
-def is_allowed(user: User, method_key: str) -> bool:
-    return any(method.key == method_key for method in allowed_methods(user))
-
-
-def mfa_required(user: User, policy: AuthenticationPolicy | None = None) -> bool:
-    policy = policy or get_policy()
-    if policy.mfa_requirement == MfaRequirement.EVERYONE:
-        return True
-    if security_state(user).mfa_state in (MfaState.ENABLED, MfaState.ENFORCED):
-        return True
-    if policy.mfa_requirement == MfaRequirement.GROUPS:
-        return policy.mfa_groups.filter(user=user).exists()
-    return False
-
-
-def usable_registered_methods(user: User, *, for_two_step: bool) -> list[RegisteredMethod]:
-    """Registered methods that policy still allows, for sign-in or for password reset."""
-    allowed = {method.key for method in allowed_methods(user)}
-    usable = []
-    for registered in RegisteredMethod.objects.filter(user=user):
-        method = get_method(registered.kind)
-        if method is None or registered.kind not in allowed:
-            continue
-        if method.for_two_step if for_two_step else method.for_password_reset:
-            usable.append(registered)
-    return usable
 
 
 @dataclass(frozen=True)
@@ -88,28 +105,101 @@ class RegistrationNeeds:
         return self.two_step == 0 and self.password_reset == 0
 
 
+class UserPolicy:
+    """Policy applied to one user, each fact loaded once however often it is asked."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.snapshot = policy_snapshot()
+        self.policy = self.snapshot.policy
+
+    @cached_property
+    def group_ids(self) -> frozenset[int]:
+        if not self.snapshot.uses_groups:
+            return frozenset()
+        return frozenset(self.user.groups.values_list("id", flat=True))
+
+    @cached_property
+    def allowed(self) -> list[SecurityMethod]:
+        """Methods the organisation offers this user, strongest first."""
+        allowed = []
+        for method in all_methods():
+            rule = self.snapshot.method_rules.get(method.key)
+            if rule is not None:
+                if not rule.enabled:
+                    continue
+                if rule.group_ids and not rule.group_ids & self.group_ids:
+                    continue
+            allowed.append(method)
+        return allowed
+
+    @cached_property
+    def registered(self) -> list[RegisteredMethod]:
+        return list(RegisteredMethod.objects.filter(user=self.user))
+
+    def usable(self, *, for_two_step: bool) -> list[RegisteredMethod]:
+        """Registered methods that policy still allows, for sign-in or for password reset."""
+        allowed = {method.key for method in self.allowed}
+        usable = []
+        for registered in self.registered:
+            method = get_method(registered.kind)
+            if method is None or registered.kind not in allowed:
+                continue
+            if method.for_two_step if for_two_step else method.for_password_reset:
+                usable.append(registered)
+        return usable
+
+    @cached_property
+    def mfa_required(self) -> bool:
+        requirement = self.policy.mfa_requirement
+        if requirement == MfaRequirement.EVERYONE:
+            return True
+        if security_state(self.user).mfa_state in (MfaState.ENABLED, MfaState.ENFORCED):
+            return True
+        if requirement == MfaRequirement.GROUPS:
+            return bool(self.snapshot.mfa_group_ids & self.group_ids)
+        return False
+
+    @cached_property
+    def registration_needs(self) -> RegistrationNeeds:
+        if not self.policy.registration_required:
+            return RegistrationNeeds(0, 0)
+        two_step_needed = 0
+        if self.mfa_required and any(method.for_two_step for method in self.allowed):
+            two_step_needed = max(0, 1 - len(self.usable(for_two_step=True)))
+        reset_needed = 0
+        reset_kinds = {method.key for method in self.allowed if method.for_password_reset}
+        if self.policy.sspr_enabled and reset_kinds:
+            # Two apps of one kind are one method for reset: losing the phone loses both.
+            kinds_had = {m.kind for m in self.usable(for_two_step=False)}
+            wanted = min(self.policy.sspr_methods_required, len(reset_kinds))
+            reset_needed = max(0, wanted - len(kinds_had))
+        return RegistrationNeeds(two_step_needed, reset_needed)
+
+
+def allowed_methods(user: User) -> list[SecurityMethod]:
+    return UserPolicy(user).allowed
+
+
+def is_allowed(user: User, method_key: str) -> bool:
+    return any(method.key == method_key for method in allowed_methods(user))
+
+
+def mfa_required(user: User) -> bool:
+    return UserPolicy(user).mfa_required
+
+
+def usable_registered_methods(user: User, *, for_two_step: bool) -> list[RegisteredMethod]:
+    return UserPolicy(user).usable(for_two_step=for_two_step)
+
+
 def registration_needs(user: User) -> RegistrationNeeds:
-    policy = get_policy()
-    if not policy.registration_required:
-        return RegistrationNeeds(0, 0)
-    allowed = allowed_methods(user)
-    two_step_needed = 0
-    if mfa_required(user, policy) and any(method.for_two_step for method in allowed):
-        have = len(usable_registered_methods(user, for_two_step=True))
-        two_step_needed = max(0, 1 - have)
-    reset_needed = 0
-    reset_kinds = {method.key for method in allowed if method.for_password_reset}
-    if policy.sspr_enabled and reset_kinds:
-        # Two apps of one kind are one method for reset: losing the phone loses both.
-        kinds_had = {m.kind for m in usable_registered_methods(user, for_two_step=False)}
-        wanted = min(policy.sspr_methods_required, len(reset_kinds))
-        reset_needed = max(0, wanted - len(kinds_had))
-    return RegistrationNeeds(two_step_needed, reset_needed)
+    return UserPolicy(user).registration_needs
 
 
 def may_postpone_registration(user: User) -> int:
     """Days the user may still put registration off (0: not allowed, or used up)."""
-    policy = get_policy()
+    policy = policy_snapshot().policy
     if policy.postpone_days == 0:
         return 0
     state = security_state(user)
@@ -132,12 +222,11 @@ def postpone_registration(user: User) -> bool:
     return True
 
 
-def reconfirmation_due(user: User) -> bool:
-    policy = get_policy()
-    if policy.reconfirm_days == 0:
+def reconfirmation_due(view: UserPolicy) -> bool:
+    policy = view.policy
+    if policy.reconfirm_days == 0 or not view.registered:
         return False
-    if not RegisteredMethod.objects.filter(user=user).exists():
-        return False
+    user = view.user
     confirmed = security_state(user).info_confirmed_at
     if confirmed is None:
         return False
@@ -159,9 +248,10 @@ class Interrupt:
     RECONFIRM = "reconfirm"
 
 
-def interrupt_for(user: User) -> str | None:
+def interrupt_for(user: User, view: UserPolicy | None = None) -> str | None:
     """What must happen right after sign-in, before the user reaches anything else."""
-    if not registration_needs(user).satisfied:
+    view = view or UserPolicy(user)
+    if not view.registration_needs.satisfied:
         state = security_state(user)
         postponed = state.registration_postponed_until
         if (
@@ -171,7 +261,7 @@ def interrupt_for(user: User) -> str | None:
         ):
             return None
         return Interrupt.REGISTER
-    if reconfirmation_due(user):
+    if reconfirmation_due(view):
         return Interrupt.RECONFIRM
     return None
 

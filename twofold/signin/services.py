@@ -26,7 +26,7 @@ from twofold.audit.services import record_event
 from twofold.core import clock, metrics, ratelimit
 from twofold.core.network import client_ip, user_agent
 from twofold.methods.models import RegisteredMethod
-from twofold.policy.services import get_policy, interrupt_for, usable_registered_methods
+from twofold.policy.services import UserPolicy, interrupt_for
 from twofold.signin.trusted import is_trusted_browser
 
 IP_WINDOW_SECONDS = 15 * 60
@@ -76,8 +76,11 @@ def sign_in_with_password(
 
 def begin_second_step(request: HttpRequest, user: User, next_url: str) -> bool:
     """After a right password: ask for a second factor, or finish signing in."""
-    has_second_factor = bool(usable_registered_methods(user, for_two_step=True))
-    trusted = is_trusted_browser(request, user, get_policy().remember_browser_days)
+    view = UserPolicy(user)
+    has_second_factor = bool(view.usable(for_two_step=True))
+    trusted = has_second_factor and is_trusted_browser(
+        request, user, view.policy.remember_browser_days
+    )
     if has_second_factor and not trusted:
         request.session.cycle_key()
         request.session[SESSION_PENDING_USER] = user.pk
@@ -85,7 +88,7 @@ def begin_second_step(request: HttpRequest, user: User, next_url: str) -> bool:
         request.session[SESSION_NEXT] = next_url
         record_event(AuditEvent.Kind.PASSWORD_ACCEPTED, user=user, request=request)
         return True
-    complete_sign_in(request, user, amr=["pwd"], trusted_browser=trusted)
+    complete_sign_in(request, user, amr=["pwd"], trusted_browser=trusted, view=view)
     return False
 
 
@@ -113,6 +116,7 @@ def complete_sign_in(
     amr: list[str],
     method: RegisteredMethod | None = None,
     trusted_browser: bool = False,
+    view: UserPolicy | None = None,
 ) -> str:
     """Start the signed-in session; returns where to go next."""
     next_url = request.session.get(SESSION_NEXT, "")
@@ -125,7 +129,7 @@ def complete_sign_in(
     request.session[SESSION_AMR] = amr
     if method is not None:
         request.session[SESSION_VERIFIED_AT] = now.timestamp()
-    interrupt = interrupt_for(user)
+    interrupt = interrupt_for(user, view)
     if interrupt:
         request.session[SESSION_INTERRUPT] = interrupt
         request.session[SESSION_NEXT] = next_url  # where the wizard sends the user after

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts.passwords_check import Outcome, SignInResult
 from twofold.methods.flows import method_of
 from twofold.methods.web import challenge_context, choose_method, try_verify
-from twofold.policy.services import get_policy, usable_registered_methods
+from twofold.policy.services import policy_snapshot, usable_registered_methods
 from twofold.signin.forms import SignInForm
 from twofold.signin.services import (
     abandon_second_step,
@@ -97,7 +97,7 @@ class VerifyIdentityView(View):
             request, user, amr=["pwd", "mfa", method_of(registered).key], method=registered
         )
         response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-        days = get_policy().remember_browser_days
+        days = policy_snapshot().policy.remember_browser_days
         if days and request.POST.get("remember_browser") == "on":
             remember_browser(request, response, user, days)
         return response
@@ -105,7 +105,7 @@ class VerifyIdentityView(View):
     def _render(
         self, request: HttpRequest, context: dict[str, Any], status: int = 200
     ) -> HttpResponse:
-        context["remember_browser_days"] = get_policy().remember_browser_days
+        context["remember_browser_days"] = policy_snapshot().policy.remember_browser_days
         return render(request, self.template_name, context, status=status)
 
 
