@@ -109,10 +109,8 @@ def verify_method(
             if state.has_failures:
                 lockout.record_successful_password(lockout.code_subject(user.pk))
             return VerificationResult(ok=True)
-    state = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
-    if state is not None:
-        return state
-    return VerificationResult(ok=False, message=message)
+    locked = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
+    return locked or VerificationResult(ok=False, message=message)
 
 
 def delete_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
