@@ -1,8 +1,13 @@
 """End-to-end fixtures: a real ``twofold serve`` process and headless Chromium driving it.
 
 The server is started the way the quick start does it (``twofold migrate``, ``twofold demo``,
-``twofold serve``) in a throw-away data folder, once per test session. The tests talk to it
-over HTTP only; they never touch Django's database in-process, so they use no ``db`` fixture.
+``twofold serve``) in a throw-away data folder, once per test session, with a few extra users
+made by ``twofold user add``. The tests talk to it over HTTP only; they never touch Django's
+database in-process, so they use no ``db`` fixture.
+
+The server lives for the whole session, so what one test does to an account stays done: each
+user goes through the "Keep your account secure" wizard once. Tests that change an account's
+security info therefore each use their own user (see ``E2E_USERS``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,10 @@ COMMAND_TIMEOUT_SECONDS = 120.0
 SHUTDOWN_TIMEOUT_SECONDS = 10.0
 # Playwright's waits fail fast: every page here is local and answers in milliseconds.
 PAGE_TIMEOUT_MS = 10_000
+
+# Extra users for tests that register security info, one user per such test.
+E2E_USERS = tuple(f"e2e{number}@contoso.example" for number in range(1, 6))
+E2E_PASSWORD = "e2e-Long-passphrase-1"
 
 # "  adele@contoso.example        password: xxxxx-xxxxx-xxxxx-xxxxx"
 DEMO_ACCOUNT_LINE = re.compile(r"^\s*(?P<name>\S+@\S+)\s+password:\s*(?P<password>\S+)\s*$")
@@ -92,12 +101,52 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(command)} did not finish in {COMMAND_TIMEOUT_SECONDS:.0f} s")
-    if completed.returncode != 0:
-        pytest.fail(
-            f"{' '.join(command)} exited with {completed.returncode}\n"
-            f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
-        )
+    _check_exit(command, completed.returncode, completed.stdout, completed.stderr)
     return completed.stdout
+
+
+def _check_exit(command: list[str], returncode: int, stdout: str, stderr: str) -> None:
+    if returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} exited with {returncode}\n"
+            f"--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        )
+
+
+def _add_users(
+    twofold: list[str], names: tuple[str, ...], password: str, env: dict[str, str], cwd: Path
+) -> None:
+    """``twofold user add NAME --password-stdin`` for each name, side by side (SQLite queues
+    the writers; each command mostly spends its time hashing the password)."""
+    commands = [[*twofold, "user", "add", name, "--password-stdin"] for name in names]
+    processes = [
+        subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    try:
+        for command, process in zip(commands, processes, strict=True):
+            try:
+                stdout, stderr = process.communicate(
+                    password + "\n", timeout=COMMAND_TIMEOUT_SECONDS
+                )
+            except subprocess.TimeoutExpired:
+                pytest.fail(
+                    f"{' '.join(command)} did not finish in {COMMAND_TIMEOUT_SECONDS:.0f} s"
+                )
+            _check_exit(command, process.returncode, stdout, stderr)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def _free_port() -> int:
@@ -147,6 +196,8 @@ def twofold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
     accounts = _parse_demo_accounts(data_dir / "demo-accounts.txt")
     expected = {"admin@contoso.example", "adele@contoso.example", "alex@contoso.example"}
     assert expected <= accounts.keys(), f"demo accounts file lists only {sorted(accounts)}"
+    _add_users(twofold, E2E_USERS, E2E_PASSWORD, env, workdir)
+    accounts |= dict.fromkeys(E2E_USERS, E2E_PASSWORD)
 
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"

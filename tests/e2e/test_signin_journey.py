@@ -1,4 +1,9 @@
-"""Sign-in journeys in a real browser against a real ``twofold serve`` process."""
+"""Sign-in journeys in a real browser against a real ``twofold serve`` process.
+
+Policy makes every user register security info: after the password, a demo user without any
+goes through the "Keep your account secure" wizard before reaching "My account". The server
+lives for the whole session, so each test that finishes the wizard uses a user of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,13 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 
 from tests.e2e.conftest import RunningServer
+from tests.e2e.journey import (
+    check_qr_code,
+    code_field,
+    complete_wizard,
+    current_code,
+    expect_wizard_start,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +47,12 @@ def test_demo_user_signs_in_and_out(page: Page, twofold_server: RunningServer) -
     _password(page).fill(twofold_server.password(ADELE))
     page.get_by_role("button", name="Sign in").click()
 
+    # Signed in (the header says who), but security info comes first...
+    expect_wizard_start(page, twofold_server)
+    expect(page.locator("header")).to_contain_text("Adele Vance")
+    complete_wizard(page, twofold_server)
+
+    # ...and then the page asked for before signing in.
     expect(page).to_have_url(twofold_server.url("/"))
     expect(page.get_by_role("heading", level=1, name="My account")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Adele Vance")
@@ -153,7 +171,18 @@ def test_signin_page_sends_security_headers(page: Page, twofold_server: RunningS
     assert csp_errors == [], console_errors
 
 
-def test_sign_in_with_keyboard_only(page: Page, twofold_server: RunningServer) -> None:
+def _tab_to(page: Page, target: Locator, *, key: str = "Tab", max_presses: int = 10) -> None:
+    """Press Tab (or Shift+Tab) until ``target`` has the focus, as a keyboard user would."""
+    for _ in range(max_presses):
+        page.keyboard.press(key)
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    pytest.fail(f"{target} was not reached with {max_presses} presses of {key}")
+
+
+def test_sign_in_and_set_up_security_info_with_keyboard_only(
+    page: Page, twofold_server: RunningServer
+) -> None:
     page.goto("/signin/")
     expect(_username(page)).to_be_focused()
 
@@ -161,6 +190,30 @@ def test_sign_in_with_keyboard_only(page: Page, twofold_server: RunningServer) -
     page.keyboard.press("Tab")
     expect(_password(page)).to_be_focused()
     page.keyboard.type(twofold_server.password(ALEX))
+    page.keyboard.press("Enter")
+
+    expect_wizard_start(page, twofold_server)
+    _tab_to(page, page.get_by_role("link", name="Next"))
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(twofold_server.url("/setup/method/authenticator_code/"))
+    check_qr_code(page)
+    expect(code_field(page)).to_be_focused()
+    # "Can't scan the QR code?" opens from the keyboard too.
+    secret = page.locator("#totp-secret")
+    expect(secret).to_be_hidden()
+    _tab_to(page, page.locator("summary", has_text="Can't scan the QR code?"), key="Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(secret).to_be_visible()
+    secret_value = secret.inner_text().replace(" ", "")
+
+    _tab_to(page, code_field(page))
+    page.keyboard.type(current_code(secret_value))
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(twofold_server.url("/setup/done/"))
+    expect(page.get_by_role("heading", level=1, name="Success!")).to_be_visible()
+    _tab_to(page, page.get_by_role("button", name="Done"))
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(twofold_server.url("/"))

@@ -168,3 +168,20 @@ def test_reconfirmation_is_asked_after_the_policy_period(
     assert client.post("/setup/reconfirm/")["Location"] == "/"
     assert client.get("/").status_code == 200
     assert security_state(adele).info_confirmed_at == clock.now()
+
+
+def test_days_left_to_postpone_count_part_days_as_days(adele: User, clock: FrozenClock) -> None:
+    from twofold.policy.services import may_postpone_registration, postpone_registration
+
+    policy = get_policy()
+    policy.postpone_days = 3
+    policy.save()
+    assert may_postpone_registration(adele) == 3
+    assert postpone_registration(adele)
+    clock.advance(1.5 * 86400)
+    assert may_postpone_registration(adele) == 2
+    clock.advance(1.4 * 86400)
+    assert may_postpone_registration(adele) == 1
+    clock.advance(0.2 * 86400)
+    assert may_postpone_registration(adele) == 0
+    assert not postpone_registration(adele)

@@ -7,6 +7,7 @@ from tests.conftest import DEFAULT_PASSWORD, FrozenClock, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.policy.services import get_policy
+from twofold.signin.trusted import cookie_name
 
 pytestmark = pytest.mark.django_db
 
@@ -191,9 +192,7 @@ def test_dont_ask_again_skips_the_second_step_on_this_browser_only(
     assert password_step(browser, adele)["Location"] == "/"
     stranger = Client()
     assert password_step(stranger, adele)["Location"] == "/signin/verify/"
-    stranger.cookies["twofold_trusted_browser"] = (
-        browser.cookies["twofold_trusted_browser"].value + "x"
-    )
+    stranger.cookies[cookie_name()] = browser.cookies[cookie_name()].value + "x"
     assert password_step(stranger, adele)["Location"] == "/signin/verify/"
 
 
@@ -210,4 +209,4 @@ def test_dont_ask_again_is_not_offered_when_policy_forbids_it(
         "/signin/verify/",
         {"code": totp_code(secret, clock.now().timestamp()), "remember_browser": "on"},
     )
-    assert "twofold_trusted_browser" not in client.cookies
+    assert cookie_name() not in client.cookies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -202,11 +203,12 @@ def may_postpone_registration(user: User) -> int:
     policy = policy_snapshot().policy
     if policy.postpone_days == 0:
         return 0
-    state = security_state(user)
-    started = state.postponed_since or clock.now()
-    deadline = started + dt.timedelta(days=policy.postpone_days)
-    remaining = (deadline - clock.now()).days
-    return max(0, remaining)
+    started = security_state(user).postponed_since
+    if started is None:
+        return policy.postpone_days
+    left = started + dt.timedelta(days=policy.postpone_days) - clock.now()
+    # A part of a day left still counts as a day the user may skip.
+    return max(0, math.ceil(left.total_seconds() / 86400))
 
 
 def postpone_registration(user: User) -> bool:

@@ -15,7 +15,13 @@ from twofold.core import clock
 from twofold.core.network import user_agent
 from twofold.signin.models import TrustedBrowser
 
-COOKIE_NAME = "twofold_trusted_browser"
+
+def cookie_name() -> str:
+    # Same prefix rule as the session cookie: __Host- only where cookies are Secure.
+    prefix = "__Host-" if settings.SESSION_COOKIE_SECURE else ""
+    return f"{prefix}twofold_trusted_browser"
+
+
 _SALT = "twofold.signin.trusted-browser"
 
 
@@ -31,7 +37,7 @@ def remember_browser(request: HttpRequest, response: HttpResponse, user: User, d
     )
     value = signing.dumps({"u": user.pk, "t": token}, salt=_SALT)
     response.set_cookie(
-        COOKIE_NAME,
+        cookie_name(),
         value,
         max_age=days * 86400,
         secure=settings.SESSION_COOKIE_SECURE,
@@ -43,7 +49,7 @@ def remember_browser(request: HttpRequest, response: HttpResponse, user: User, d
 def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
     if max_days <= 0:
         return False
-    raw = request.COOKIES.get(COOKIE_NAME)
+    raw = request.COOKIES.get(cookie_name())
     if not raw:
         return False
     try:
