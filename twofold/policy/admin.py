@@ -21,8 +21,11 @@ class AuthenticationPolicyAdmin(admin.ModelAdmin):
     filter_horizontal = ("mfa_groups",)
     fieldsets = (
         (None, {"fields": ("mfa_requirement", "mfa_groups", "remember_browser_days")}),
-        ("Registration", {"fields": ("registration_required", "postpone_days", "reconfirm_days")}),
-        ("Password reset", {"fields": ("sspr_enabled", "sspr_methods_required")}),
+        (
+            _("Registration"),
+            {"fields": ("registration_required", "postpone_days", "reconfirm_days")},
+        ),
+        (_("Password reset"), {"fields": ("sspr_enabled", "sspr_methods_required")}),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -33,7 +36,7 @@ class AuthenticationPolicyAdmin(admin.ModelAdmin):
 
 
 class MethodPolicyForm(forms.ModelForm):
-    method_key = forms.ChoiceField(choices=())
+    method_key = forms.ChoiceField(label=_("Method"), choices=())
 
     class Meta:
         model = MethodPolicy

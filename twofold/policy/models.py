@@ -51,7 +51,7 @@ class AuthenticationPolicy(models.Model):
         _("days a browser may skip two-step verification"),
         default=0,
         validators=[MaxValueValidator(365)],
-        help_text=_("Offers \u201cDon't ask again\u201d at sign-in. 0 turns it off."),
+        help_text=_("Offers “Don't ask again” at sign-in. 0 turns it off."),
     )
     sspr_enabled = models.BooleanField(_("self-service password reset"), default=True)
     sspr_methods_required = models.PositiveSmallIntegerField(

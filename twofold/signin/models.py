@@ -22,4 +22,4 @@ class TrustedBrowser(models.Model):
         verbose_name_plural = _("remembered browsers")
 
     def __str__(self) -> str:
-        return f"{self.user} until {self.expires_at:%Y-%m-%d}"
+        return f"{self.user} ({self.expires_at:%Y-%m-%d})"
