@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from twofold.accounts.models import User
 from twofold.accounts.services import NewUser, create_user
@@ -137,3 +138,11 @@ def add_authenticator(clock: FrozenClock):
         return registered, pending["secret"]
 
     return add
+
+
+def sign_in(client: Client, user: User, secret: str | None = None, at: float = 0, **extra: str):
+    """Password step, then (with an authenticator secret) the code for time ``at``."""
+    response = client.post("/signin/", {"username": user.username, "password": DEFAULT_PASSWORD})
+    if secret is None:
+        return response
+    return client.post("/signin/verify/", {"code": totp_code(secret, at), **extra})

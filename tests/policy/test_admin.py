@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.test import Client, override_settings
 
-from tests.conftest import DEFAULT_PASSWORD, FrozenClock, totp_code
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in
 from twofold.accounts.models import User, UserSession
 from twofold.accounts.services import change_password
 from twofold.audit.models import AuditEvent
@@ -24,8 +24,7 @@ def admin_client(make_user, add_authenticator, clock: FrozenClock) -> Client:
     admin = make_user("boss@contoso.example", is_admin=True)
     _, secret = add_authenticator(admin)
     client = Client()
-    client.post("/signin/", {"username": admin.username, "password": DEFAULT_PASSWORD})
-    client.post("/signin/verify/", {"code": totp_code(secret, clock.now().timestamp())})
+    sign_in(client, admin, secret, clock.now().timestamp())
     return client
 
 
@@ -80,8 +79,7 @@ def test_require_reregistration_deletes_methods_and_sessions(
 ) -> None:
     _, secret = add_authenticator(adele)
     client = Client()
-    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
-    client.post("/signin/verify/", {"code": totp_code(secret, clock.now().timestamp())})
+    sign_in(client, adele, secret, clock.now().timestamp())
     assert require_reregistration(adele) == 1
     assert not RegisteredMethod.objects.filter(user=adele).exists()
     assert not UserSession.objects.filter(user=adele).exists()
@@ -99,12 +97,7 @@ def test_new_password_forgets_remembered_browsers(
     policy.remember_browser_days = 30
     policy.save()
     _, secret = add_authenticator(adele)
-    client = Client()
-    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
-    client.post(
-        "/signin/verify/",
-        {"code": totp_code(secret, clock.now().timestamp()), "remember_browser": "on"},
-    )
+    sign_in(Client(), adele, secret, clock.now().timestamp(), remember_browser="on")
     assert TrustedBrowser.objects.filter(user=adele).count() == 1
     change_password(adele, "another-long-passphrase")
     assert not TrustedBrowser.objects.filter(user=adele).exists()

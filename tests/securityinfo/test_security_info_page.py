@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.conftest import DEFAULT_PASSWORD, FrozenClock, totp_code
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.methods.models import RegisteredMethod
@@ -23,8 +23,7 @@ def client(adele: User, phone, clock: FrozenClock) -> Client:
     """Adele signed in with password and her phone's code, a moment ago."""
     _registered, secret = phone
     client = Client()
-    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
-    response = client.post("/signin/verify/", {"code": totp_code(secret, clock.now().timestamp())})
+    response = sign_in(client, adele, secret, clock.now().timestamp())
     assert response.status_code == 302
     clock.advance(30)
     return client

@@ -155,3 +155,10 @@ def try_verify(
     else:
         form.add_error(None, result.message)
     return result, form
+
+
+def answer_status(result: VerificationResult | None) -> int:
+    """HTTP status for a refused answer: unreadable form, wrong answer, or locked out."""
+    if result is None:
+        return 400
+    return 429 if result.retry_after_seconds else 401

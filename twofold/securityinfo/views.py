@@ -23,6 +23,7 @@ from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.methods.web import (
+    answer_status,
     challenge_context,
     choose_method,
     registration_context,
@@ -195,7 +196,7 @@ class VerifyIdentityView(View):
         result, form = try_verify(request, registered, purpose="step-up")
         if result is not None and result.ok:
             return HttpResponseRedirect(safe_next(request))
-        status = 400 if result is None else (429 if result.retry_after_seconds else 401)
+        status = answer_status(result)
         context = challenge_context(request, registered, form) | {"next": safe_next(request)}
         return render(request, self.template_name, context, status=status)
 

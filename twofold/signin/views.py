@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from twofold.accounts.passwords_check import Outcome, SignInResult
 from twofold.methods.flows import method_of
-from twofold.methods.web import challenge_context, choose_method, try_verify
+from twofold.methods.web import answer_status, challenge_context, choose_method, try_verify
 from twofold.policy.services import policy_snapshot, usable_registered_methods
 from twofold.signin.forms import SignInForm
 from twofold.signin.services import (
@@ -88,8 +88,8 @@ class VerifyIdentityView(View):
             return redirect("signin_show_form")
         result, form = try_verify(request, registered, purpose="sign-in")
         if result is None or not result.ok:
-            status = 400 if result is None else (429 if result.retry_after_seconds else 401)
-            response = self._render(request, challenge_context(request, registered, form), status)
+            context = challenge_context(request, registered, form)
+            response = self._render(request, context, answer_status(result))
             if result is not None and result.retry_after_seconds:
                 response["Retry-After"] = str(result.retry_after_seconds)
             return response
