@@ -37,3 +37,33 @@ def test_arguments_are_redacted_after_formatting() -> None:
     )
     RedactSecretsFilter().filter(record)
     assert "s3cret" not in record.getMessage()
+
+
+def test_json_log_lines_are_json_objects_with_secrets_redacted() -> None:
+    import io
+    import json
+    import logging.config
+
+    from django.conf import settings
+
+    stream = io.StringIO()
+    config = {
+        "version": 1,
+        "formatters": {"json": settings.LOGGING["formatters"]["json"]},
+        "filters": settings.LOGGING["filters"],
+        "handlers": {
+            "out": {
+                "class": "logging.StreamHandler",
+                "stream": stream,
+                "formatter": "json",
+                "filters": ["redact"],
+            }
+        },
+        "loggers": {"twofold.test": {"handlers": ["out"], "level": "INFO", "propagate": False}},
+    }
+    logging.config.dictConfig({**config, "disable_existing_loggers": False})
+    logging.getLogger("twofold.test").info("signed in password=hunter22")
+    line = json.loads(stream.getvalue())
+    assert line["level"] == "INFO"
+    assert line["logger"] == "twofold.test"
+    assert "hunter22" not in line["message"]

@@ -5,18 +5,13 @@ import re
 import pytest
 from django.test import Client
 
-from tests.conftest import DEFAULT_PASSWORD, FrozenClock, totp_code
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in, totp_code
 from twofold.accounts.models import User
 from twofold.methods.models import RegisteredMethod
 from twofold.policy.models import MethodPolicy, MfaRequirement, MfaState
 from twofold.policy.services import get_policy, security_state
 
 pytestmark = pytest.mark.django_db
-
-
-def sign_in(client: Client, user: User) -> None:
-    response = client.post("/signin/", {"username": user.username, "password": DEFAULT_PASSWORD})
-    assert response.status_code == 302
 
 
 def secret_on(page: bytes) -> str:
@@ -185,3 +180,19 @@ def test_days_left_to_postpone_count_part_days_as_days(adele: User, clock: Froze
     clock.advance(0.2 * 86400)
     assert may_postpone_registration(adele) == 0
     assert not postpone_registration(adele)
+
+
+def test_wizard_and_security_info_speak_dutch(adele: User, clock: FrozenClock) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    sign_in(client, adele)
+    start = client.get("/setup/").content.decode()
+    assert "Houd je account veilig" in start
+    method_page = client.get("/setup/method/authenticator_code/").content.decode()
+    assert "Kun je de QR-code niet scannen?" in method_page
+    secret = secret_on(method_page.encode())
+    client.post(
+        "/setup/method/authenticator_code/", {"code": totp_code(secret, clock.now().timestamp())}
+    )
+    assert "Gelukt!" in client.get("/setup/done/").content.decode()
+    client.post("/setup/done/")
+    assert "Beveiligingsgegevens" in client.get("/security-info/").content.decode()
