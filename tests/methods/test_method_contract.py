@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.test import RequestFactory
 
 from tests.conftest import FrozenClock, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.methods.base import SecurityMethod, VerificationFailed
-from twofold.methods.flows import CODE_FAILURE_THRESHOLD, register_method, verify_method
+from twofold.methods.flows import (
+    CODE_FAILURE_THRESHOLD,
+    VerificationResult,
+    method_of,
+    register_method,
+    verify_method,
+)
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import all_methods
 
@@ -23,11 +31,14 @@ class AuthenticatorCodeDriver:
     def registration_proof(self, pending: dict[str, Any], now: float) -> dict[str, Any]:
         return {"code": totp_code(pending["secret"], now), "label": "work phone"}
 
-    def challenge_proof(self, registered: RegisteredMethod, now: float) -> dict[str, Any]:
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
         return {"code": totp_code(registered.data["secret"], now)}
 
-    def wrong_proof(self, right: dict[str, Any]) -> dict[str, Any]:
-        return {**right, "code": f"{(int(right['code']) + 1) % 1_000_000:06d}"}
+    def wrong_proof(self, right: dict[str, Any], attempt: int = 0) -> dict[str, Any]:
+        """A wrong proof, different for each attempt (a repeated one counts once)."""
+        return {**right, "code": f"{(int(right['code']) + 1 + attempt) % 1_000_000:06d}"}
 
 
 DRIVERS = {"authenticator_code": AuthenticatorCodeDriver()}
@@ -40,6 +51,19 @@ def test_every_registered_method_is_in_the_contract_suite() -> None:
 @pytest.fixture(params=sorted(DRIVERS))
 def method(request: pytest.FixtureRequest) -> SecurityMethod:
     return next(m for m in all_methods() if m.key == request.param)
+
+
+def begin(registered: RegisteredMethod) -> dict[str, Any]:
+    """Start a challenge the way the challenge page does."""
+    request = RequestFactory().get("/signin/verify/")
+    request.session = SessionStore()
+    return method_of(registered).begin_challenge(registered, request)
+
+
+def answer(registered: RegisteredMethod, clock: FrozenClock) -> VerificationResult:
+    state = begin(registered)
+    proof = DRIVERS[registered.kind].challenge_proof(registered, clock.now().timestamp(), state)
+    return verify_method(registered, proof, state=state)
 
 
 def register(method: SecurityMethod, user: User, clock: FrozenClock) -> RegisteredMethod:
@@ -85,11 +109,12 @@ def test_right_proof_verifies_once_and_is_recorded(
     method: SecurityMethod, adele: User, clock: FrozenClock
 ) -> None:
     registered = register(method, adele, clock)
-    proof = DRIVERS[method.key].challenge_proof(registered, clock.now().timestamp())
-    assert verify_method(registered, proof).ok
+    state = begin(registered)
+    proof = DRIVERS[method.key].challenge_proof(registered, clock.now().timestamp(), state)
+    assert verify_method(registered, proof, state=state).ok
     registered.refresh_from_db()
     assert registered.last_used_at == clock.now()
-    replay = verify_method(registered, proof)
+    replay = verify_method(registered, proof, state=state)
     assert not replay.ok, "a proof is accepted once"
     kinds = list(AuditEvent.objects.filter(user=adele).values_list("kind", flat=True))
     assert AuditEvent.Kind.MFA_SUCCEEDED in kinds and AuditEvent.Kind.MFA_FAILED in kinds
@@ -102,14 +127,16 @@ def test_wrong_proofs_lock_verification_then_it_recovers(
     driver = DRIVERS[method.key]
     results = []
     for attempt in range(CODE_FAILURE_THRESHOLD):
-        right = driver.challenge_proof(registered, clock.now().timestamp())
-        wrong = {**right, "code": f"{(int(right['code']) + 1 + attempt) % 1_000_000:06d}"}
-        results.append(verify_method(registered, wrong))
+        state = begin(registered)
+        right = driver.challenge_proof(registered, clock.now().timestamp(), state)
+        wrong = driver.wrong_proof(right, attempt)
+        results.append(verify_method(registered, wrong, state=state))
     assert all(not r.ok for r in results)
     assert results[-1].retry_after_seconds == 60
     assert "Too many wrong codes" in results[-1].message
-    right = driver.challenge_proof(registered, clock.now().timestamp())
-    assert not verify_method(registered, right).ok, "even the right proof waits out the lock"
+    state = begin(registered)
+    right = driver.challenge_proof(registered, clock.now().timestamp(), state)
+    assert not verify_method(registered, right, state=state).ok, "the right proof waits too"
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_LOCKED, user=adele).count() == 1
     clock.advance(61)
-    assert verify_method(registered, driver.challenge_proof(registered, clock.now().timestamp())).ok
+    assert answer(registered, clock).ok

@@ -23,6 +23,8 @@ SESSION_AMR = "twofold_amr"
 SESSION_INTERRUPT = "twofold_interrupt"
 # Method key -> encrypted pending registration state (secrets never sit in clear in the session).
 SESSION_PENDING_REGISTRATIONS = "twofold_pending_registrations"
+# Registered method id -> encrypted state of the challenge sent to it (code sent, WebAuthn options).
+SESSION_PENDING_CHALLENGES = "twofold_pending_challenges"
 # Methods registered during this wizard run, for its success page.
 SESSION_WIZARD_ADDED = "twofold_wizard_added"
 

@@ -65,17 +65,32 @@ class SecurityMethod(ABC):
     ) -> NewMethod:
         """Check the proof of possession; raise VerificationFailed when it is wrong."""
 
-    def start_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
-        """Send whatever must be sent (a text, a notification); returns page context."""
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        """Start a challenge: send a text, place a call, make WebAuthn options.
+
+        Returns the challenge's state, kept encrypted in the session until the answer.
+        """
+        return {}
+
+    def challenge_context(
+        self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        """What the challenge page shows besides the form."""
         return {}
 
     @abstractmethod
     def verify(
-        self, method: RegisteredMethod, cleaned_data: dict[str, Any], now: dt.datetime
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
     ) -> None:
-        """Check a response. Called inside a transaction with the method's row locked,
-        so it may update ``method.counter``/``method.data`` (the caller saves).
-        Raises VerificationFailed."""
+        """Check a response against the challenge ``state`` ({} when none was begun).
+
+        Called inside a transaction with the method's row locked, so it may update
+        ``method.counter``/``method.data`` (the caller saves). Raises VerificationFailed.
+        """
 
     def describe(self, method: RegisteredMethod) -> str:
         """The detail shown next to the method's name (device name, masked number)."""

@@ -82,18 +82,19 @@ def verify_method(
     *,
     request: HttpRequest | None = None,
     purpose: str = "sign-in",
+    state: dict[str, Any] | None = None,
 ) -> VerificationResult:
     user = registered.user
-    state = lockout.current_lockout(lockout.code_subject(user.pk))
-    if state.locked:
-        return _locked_result(state.retry_after_seconds)
+    lock = lockout.current_lockout(lockout.code_subject(user.pk))
+    if lock.locked:
+        return _locked_result(lock.retry_after_seconds)
     method = method_of(registered)
     with transaction.atomic():
         # The row lock makes check-and-advance of the counter atomic: two requests
         # racing with the same code cannot both succeed.
         row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
         try:
-            method.verify(row, cleaned_data, clock.now())
+            method.verify(row, cleaned_data, clock.now(), state or {})
         except VerificationFailed as failure:
             message = failure.message
         else:
@@ -106,7 +107,7 @@ def verify_method(
                 method=method.key,
                 purpose=purpose,
             )
-            if state.has_failures:
+            if lock.has_failures:
                 lockout.record_successful_password(lockout.code_subject(user.pk))
             return VerificationResult(ok=True)
     locked = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
@@ -182,9 +183,9 @@ def _locked_result(retry_after_seconds: int) -> VerificationResult:
 
 
 def _refuse_when_locked(user: User) -> None:
-    state = lockout.current_lockout(lockout.code_subject(user.pk))
-    if state.locked:
-        raise VerificationFailed(_locked_message(state.retry_after_seconds))
+    lock = lockout.current_lockout(lockout.code_subject(user.pk))
+    if lock.locked:
+        raise VerificationFailed(_locked_message(lock.retry_after_seconds))
 
 
 def _count_failure(
@@ -196,15 +197,15 @@ def _count_failure(
     purpose: str = "registration",
 ) -> VerificationResult | None:
     attempt = str(cleaned_data.get("code") or cleaned_data)
-    state = lockout.record_failed_password(
+    lock = lockout.record_failed_password(
         lockout.code_subject(user.pk), attempt, threshold=CODE_FAILURE_THRESHOLD
     )
     record_event(
         AuditEvent.Kind.MFA_FAILED, user=user, request=request, method=method_key, purpose=purpose
     )
-    if state.locked:
+    if lock.locked:
         record_event(AuditEvent.Kind.MFA_LOCKED, user=user, request=request, method=method_key)
-        return _locked_result(state.retry_after_seconds)
+        return _locked_result(lock.retry_after_seconds)
     return None
 
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from twofold.accounts.models import User
 from twofold.accounts.sessions import (
     SESSION_AMR,
+    SESSION_PENDING_CHALLENGES,
     SESSION_PENDING_REGISTRATIONS,
     SESSION_SIGNED_IN_AT,
     SESSION_VERIFIED_AT,
@@ -138,8 +139,33 @@ def challenge_context(
         ],
     }
     if form is None:
-        context.update(method.start_challenge(registered, request))
+        state = method.begin_challenge(registered, request)
+        _store_challenge_state(request, registered, state)
+    else:
+        state = _challenge_state(request, registered)
+    context.update(method.challenge_context(registered, state, request))
     return context
+
+
+def _store_challenge_state(
+    request: HttpRequest, registered: RegisteredMethod, state: dict[str, Any]
+) -> None:
+    stored = dict(request.session.get(SESSION_PENDING_CHALLENGES, {}))
+    if state:
+        stored[str(registered.pk)] = encryption.encrypt_json(state)
+    else:
+        stored.pop(str(registered.pk), None)
+    request.session[SESSION_PENDING_CHALLENGES] = stored
+
+
+def _challenge_state(request: HttpRequest, registered: RegisteredMethod) -> dict[str, Any]:
+    token = request.session.get(SESSION_PENDING_CHALLENGES, {}).get(str(registered.pk))
+    if not token:
+        return {}
+    try:
+        return encryption.decrypt_json(token)
+    except encryption.InvalidToken:
+        return {}
 
 
 def try_verify(
@@ -149,8 +175,13 @@ def try_verify(
     form = method_of(registered).challenge_form(request.POST)
     if not form.is_valid():
         return None, form
-    result = verify_method(registered, form.cleaned_data, request=request, purpose=purpose)
+    state = _challenge_state(request, registered)
+    result = verify_method(
+        registered, form.cleaned_data, request=request, purpose=purpose, state=state
+    )
     if result.ok:
+        # A challenge is answered once; the next verification begins a new one.
+        _store_challenge_state(request, registered, {})
         mark_verified(request, method_of(registered))
     else:
         form.add_error(None, result.message)

@@ -58,7 +58,11 @@ class AuthenticatorCodeMethod(SecurityMethod):
         return NewMethod(label=label.strip(), data={"secret": pending["secret"]}, counter=step)
 
     def verify(
-        self, method: RegisteredMethod, cleaned_data: dict[str, Any], now: dt.datetime
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
     ) -> None:
         secret = method.data["secret"]
         step = otp.matching_step(secret, cleaned_data["code"], now.timestamp(), method.counter)
