@@ -40,7 +40,7 @@ class MethodPolicyForm(forms.ModelForm):
 
     class Meta:
         model = MethodPolicy
-        fields = ["method_key", "enabled", "groups"]
+        fields = ["method_key", "enabled", "groups", "options"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

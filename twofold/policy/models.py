@@ -84,6 +84,9 @@ class MethodPolicy(models.Model):
         verbose_name=_("only for these groups"),
         help_text=_("Leave empty to offer the method to every user."),
     )
+    # Settings only one kind of method understands (allowed security key models,
+    # countries a text may go to...); each method documents and checks its own keys.
+    options = models.JSONField(_("method options"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("method policy")

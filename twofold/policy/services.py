@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -37,6 +38,7 @@ def get_policy() -> AuthenticationPolicy:
 class MethodRule:
     enabled: bool
     group_ids: frozenset[int]
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ def policy_snapshot() -> PolicySnapshot:
         mfa_group_ids=frozenset(policy.mfa_groups.values_list("id", flat=True)),
         method_rules={
             rule.method_key: MethodRule(
-                rule.enabled, frozenset(group.id for group in rule.groups.all())
+                rule.enabled,
+                frozenset(group.id for group in rule.groups.all()),
+                dict(rule.options or {}),
             )
             for rule in MethodPolicy.objects.prefetch_related("groups")
         },
@@ -176,6 +180,12 @@ class UserPolicy:
             wanted = min(self.policy.sspr_methods_required, len(reset_kinds))
             reset_needed = max(0, wanted - len(kinds_had))
         return RegistrationNeeds(two_step_needed, reset_needed)
+
+
+def method_options(method_key: str) -> dict[str, Any]:
+    """The admin's options for one kind of method ({} when none were set)."""
+    rule = policy_snapshot().method_rules.get(method_key)
+    return dict(rule.options) if rule is not None else {}
 
 
 def allowed_methods(user: User) -> list[SecurityMethod]:
