@@ -6,6 +6,7 @@ single-node instance on SQLite; README lists each variable.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -52,6 +53,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json(name: str, default: dict[str, str]) -> dict[str, str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f'{name} must be a JSON object, e.g. {{"key": "value"}}.'
+        ) from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ImproperlyConfigured(f"{name} must be a JSON object of strings.")
+    return value
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
@@ -113,6 +129,20 @@ class Config:
     email_use_tls: bool
     email_from: str
     sms_gateway: str
+    public_url: str
+    gateway_timeout_seconds: int
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from_number: str
+    twilio_api_url: str
+    http_sms_url: str
+    http_sms_method: str
+    http_sms_headers: dict[str, str]
+    http_sms_fields: dict[str, str]
+    http_sms_body_format: str
+    http_sms_success_pattern: str
+    http_sms_id_pattern: str
+    phone_code_minutes: int
     argon2_memory_kib: int
     argon2_time_cost: int
     argon2_parallelism: int
@@ -153,6 +183,22 @@ def load_config() -> Config:
         email_use_tls=env_bool("TWOFOLD_EMAIL_USE_TLS", False),
         email_from=env_str("TWOFOLD_EMAIL_FROM", "twofold@localhost"),
         sms_gateway=env_str("TWOFOLD_SMS_GATEWAY", "devphone"),
+        public_url=env_str("TWOFOLD_PUBLIC_URL", "http://127.0.0.1:8000"),
+        gateway_timeout_seconds=env_int(
+            "TWOFOLD_GATEWAY_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
+        ),
+        twilio_account_sid=env_str("TWOFOLD_TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=env_str("TWOFOLD_TWILIO_AUTH_TOKEN"),
+        twilio_from_number=env_str("TWOFOLD_TWILIO_FROM"),
+        twilio_api_url=env_str("TWOFOLD_TWILIO_API_URL", "https://api.twilio.com"),
+        http_sms_url=env_str("TWOFOLD_HTTP_SMS_URL"),
+        http_sms_method=env_str("TWOFOLD_HTTP_SMS_METHOD", "POST").upper(),
+        http_sms_headers=env_json("TWOFOLD_HTTP_SMS_HEADERS", {}),
+        http_sms_fields=env_json("TWOFOLD_HTTP_SMS_FIELDS", {"to": "{to}", "text": "{body}"}),
+        http_sms_body_format=env_str("TWOFOLD_HTTP_SMS_BODY_FORMAT", "form"),
+        http_sms_success_pattern=env_str("TWOFOLD_HTTP_SMS_SUCCESS_PATTERN"),
+        http_sms_id_pattern=env_str("TWOFOLD_HTTP_SMS_ID_PATTERN"),
+        phone_code_minutes=env_int("TWOFOLD_PHONE_CODE_MINUTES", 5, minimum=1, maximum=30),
         # OWASP's argon2id recommendation: m=19 MiB, t=2, p=1.
         argon2_memory_kib=env_int("TWOFOLD_ARGON2_MEMORY_KIB", 19456, minimum=8192),
         argon2_time_cost=env_int("TWOFOLD_ARGON2_TIME_COST", 2, minimum=1),

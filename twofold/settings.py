@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "twofold.audit",
     "twofold.signin",
     "twofold.methods",
+    "twofold.messaging",
     "twofold.policy",
     "twofold.registration",
     "twofold.securityinfo",
@@ -198,6 +199,31 @@ EMAIL_USE_TLS = CONFIG.email_use_tls
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = CONFIG.email_from
 TWOFOLD_SMS_GATEWAY = CONFIG.sms_gateway
+TWOFOLD_PUBLIC_URL = CONFIG.public_url
+TWOFOLD_GATEWAY_TIMEOUT_SECONDS = CONFIG.gateway_timeout_seconds
+TWOFOLD_TWILIO = {
+    "account_sid": CONFIG.twilio_account_sid,
+    "auth_token": CONFIG.twilio_auth_token,
+    "from_number": CONFIG.twilio_from_number,
+    "api_url": CONFIG.twilio_api_url,
+}
+TWOFOLD_HTTP_SMS = {
+    "url": CONFIG.http_sms_url,
+    "method": CONFIG.http_sms_method,
+    "headers": CONFIG.http_sms_headers,
+    "fields": CONFIG.http_sms_fields,
+    "body_format": CONFIG.http_sms_body_format,
+    "success_pattern": CONFIG.http_sms_success_pattern,
+    "id_pattern": CONFIG.http_sms_id_pattern,
+}
+TWOFOLD_PHONE_CODE_MINUTES = CONFIG.phone_code_minutes
+# Texts and calls: limits against SMS pumping and toll fraud.
+TWOFOLD_MESSAGE_LIMITS = {
+    "per_user_15_minutes": 5,
+    "per_user_day": 20,
+    "per_number_hour": 5,
+    "per_country_hour": 200,
+}
 
 # --- Languages.
 LANGUAGE_CODE = "en"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("twofold.accounts.urls")),
     path("", include("twofold.registration.urls")),
     path("", include("twofold.securityinfo.urls")),
+    path("", include("twofold.messaging.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from django.test import RequestFactory
 from tests.conftest import FrozenClock, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
+from twofold.messaging.models import Outbound
+from twofold.messaging.services import record_call_keys
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
     CODE_FAILURE_THRESHOLD,
@@ -28,8 +32,20 @@ pytestmark = pytest.mark.django_db
 class AuthenticatorCodeDriver:
     """Plays the person's authenticator app."""
 
-    def registration_proof(self, pending: dict[str, Any], now: float) -> dict[str, Any]:
+    guessable = True
+
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        return pending
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
         return {"code": totp_code(pending["secret"], now), "label": "work phone"}
+
+    def wrong_registration_proof(
+        self, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        return self.wrong_proof(self.registration_proof(user, pending, now))
 
     def challenge_proof(
         self, registered: RegisteredMethod, now: float, state: dict[str, Any]
@@ -41,7 +57,90 @@ class AuthenticatorCodeDriver:
         return {**right, "code": f"{(int(right['code']) + 1 + attempt) % 1_000_000:06d}"}
 
 
-DRIVERS = {"authenticator_code": AuthenticatorCodeDriver()}
+def last_outbound(user: User) -> Outbound:
+    outbound = Outbound.objects.filter(user=user).order_by("-id").first()
+    assert outbound is not None, "something was sent"
+    return outbound
+
+
+class TextDriver(AuthenticatorCodeDriver):
+    """Plays a person reading the text on the dev phone."""
+
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        data = {"action": "send", "e164": user.mobile_phone}
+        advanced = method.advance_registration(user, pending, data, clock_at(now))
+        assert advanced is not None
+        return advanced
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        return {"code": self._code_on_phone(user)}
+
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        assert "error" not in state, state
+        return {"code": self._code_on_phone(registered.user)}
+
+    @staticmethod
+    def _code_on_phone(user: User) -> str:
+        match = re.match(r"(\d{6}) ", last_outbound(user).body)
+        assert match, "the text starts with the code"
+        return match.group(1)
+
+
+class CallDriver(TextDriver):
+    """Plays a person answering the call on the dev phone."""
+
+    guessable = False  # the proof is a key pressed on the phone, not something to guess
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        record_call_keys(Outbound.objects.get(token=pending["call_token"]), "#")
+        return {}
+
+    def wrong_registration_proof(
+        self, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        record_call_keys(Outbound.objects.get(token=pending["call_token"]), "1#")
+        return {}
+
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        assert "error" not in state, state
+        record_call_keys(Outbound.objects.get(token=state["call_token"]), "#")
+        return {}
+
+
+class OfficeCallDriver(CallDriver):
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        advanced = method.advance_registration(user, pending, {"action": "send"}, clock_at(now))
+        assert advanced is not None
+        assert last_outbound(user).extension == user.office_phone_extension
+        return advanced
+
+
+def clock_at(now: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(now, tz=dt.UTC)
+
+
+DRIVERS: dict[str, Any] = {
+    "authenticator_code": AuthenticatorCodeDriver(),
+    "phone_text": TextDriver(),
+    "phone_call": CallDriver(),
+    "office_call": OfficeCallDriver(),
+}
+
+
+@pytest.fixture
+def adele(make_user: Any) -> User:
+    """A user with the directory's phones, so every kind of method can be registered."""
+    return make_user(
+        mobile_phone="+31612345678", office_phone="+31201234567", office_phone_extension="1234"
+    )
 
 
 def test_every_registered_method_is_in_the_contract_suite() -> None:
@@ -67,9 +166,12 @@ def answer(registered: RegisteredMethod, clock: FrozenClock) -> VerificationResu
 
 
 def register(method: SecurityMethod, user: User, clock: FrozenClock) -> RegisteredMethod:
-    pending = method.begin_registration(user)
-    proof = DRIVERS[method.key].registration_proof(pending, clock.now().timestamp())
-    registered = register_method(user, method, pending, proof)
+    driver = DRIVERS[method.key]
+    now = clock.now().timestamp()
+    pending = driver.prepare_registration(method, user, method.begin_registration(user), now)
+    registered = register_method(
+        user, method, pending, driver.registration_proof(user, pending, now)
+    )
     clock.advance(30)
     return registered
 
@@ -96,13 +198,15 @@ def test_registration_with_proof_saves_the_method_encrypted(
 def test_registration_with_a_wrong_proof_saves_nothing(
     method: SecurityMethod, adele: User, clock: FrozenClock
 ) -> None:
-    pending = method.begin_registration(adele)
     driver = DRIVERS[method.key]
-    wrong = driver.wrong_proof(driver.registration_proof(pending, clock.now().timestamp()))
+    now = clock.now().timestamp()
+    pending = driver.prepare_registration(method, adele, method.begin_registration(adele), now)
+    wrong = driver.wrong_registration_proof(adele, pending, now)
     with pytest.raises(VerificationFailed):
         register_method(adele, method, pending, wrong)
     assert not RegisteredMethod.objects.filter(user=adele).exists()
-    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_FAILED, user=adele).exists()
+    failures = AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_FAILED, user=adele)
+    assert failures.exists() is driver.guessable
 
 
 def test_right_proof_verifies_once_and_is_recorded(
@@ -115,20 +219,27 @@ def test_right_proof_verifies_once_and_is_recorded(
     registered.refresh_from_db()
     assert registered.last_used_at == clock.now()
     replay = verify_method(registered, proof, state=state)
-    assert not replay.ok, "a proof is accepted once"
+    assert not replay.ok, "a proof is accepted once, even with the same challenge state"
     kinds = list(AuditEvent.objects.filter(user=adele).values_list("kind", flat=True))
     assert AuditEvent.Kind.MFA_SUCCEEDED in kinds and AuditEvent.Kind.MFA_FAILED in kinds
 
 
+@pytest.fixture(params=sorted(key for key, driver in DRIVERS.items() if driver.guessable))
+def guessable_method(request: pytest.FixtureRequest) -> SecurityMethod:
+    """Methods whose proof can be guessed (codes); a call's key press can't be."""
+    return next(m for m in all_methods() if m.key == request.param)
+
+
 def test_wrong_proofs_lock_verification_then_it_recovers(
-    method: SecurityMethod, adele: User, clock: FrozenClock
+    guessable_method: SecurityMethod, adele: User, clock: FrozenClock
 ) -> None:
-    registered = register(method, adele, clock)
+    method = guessable_method
     driver = DRIVERS[method.key]
+    registered = register(method, adele, clock)
     results = []
+    state = begin(registered)
+    right = driver.challenge_proof(registered, clock.now().timestamp(), state)
     for attempt in range(CODE_FAILURE_THRESHOLD):
-        state = begin(registered)
-        right = driver.challenge_proof(registered, clock.now().timestamp(), state)
         wrong = driver.wrong_proof(right, attempt)
         results.append(verify_method(registered, wrong, state=state))
     assert all(not r.ok for r in results)

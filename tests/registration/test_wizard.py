@@ -8,6 +8,7 @@ from django.test import Client
 from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in, totp_code
 from twofold.accounts.models import User
 from twofold.methods.models import RegisteredMethod
+from twofold.methods.registry import all_methods
 from twofold.policy.models import MethodPolicy, MfaRequirement, MfaState
 from twofold.policy.services import get_policy, security_state
 
@@ -71,7 +72,8 @@ def test_registration_secret_is_not_stored_in_clear_in_the_session(adele: User) 
 
 
 def test_disabled_method_is_not_offered_not_even_by_url(adele: User) -> None:
-    MethodPolicy.objects.create(method_key="authenticator_code", enabled=False)
+    for method in all_methods():
+        MethodPolicy.objects.create(method_key=method.key, enabled=False)
     client = Client()
     sign_in(client, adele)
     # Nothing allowed could meet the requirement: the user is not trapped in a wizard.
@@ -92,8 +94,8 @@ def test_method_limited_to_a_group_is_offered_only_to_members(make_user) -> None
     other = make_user("other@contoso.example")
     from twofold.policy.services import allowed_methods
 
-    assert [m.key for m in allowed_methods(member)] == ["authenticator_code"]
-    assert allowed_methods(other) == []
+    assert "authenticator_code" in [m.key for m in allowed_methods(member)]
+    assert "authenticator_code" not in [m.key for m in allowed_methods(other)]
 
 
 def test_policy_can_let_users_postpone_registration(adele: User, clock: FrozenClock) -> None:

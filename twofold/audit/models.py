@@ -30,6 +30,9 @@ class AuditEvent(models.Model):
         REGISTRATION_POSTPONED = "registration_postponed", _("Registration postponed")
         SECURITY_INFO_CONFIRMED = "security_info_confirmed", _("Security info confirmed")
         REREGISTRATION_REQUIRED = "reregistration_required", _("Re-registration required")
+        GATEWAY_FAILED = "gateway_failed", _("Text or call could not be sent")
+        FRAUD_REPORTED = "fraud_reported", _("Fraud reported by the user")
+        FRAUD_RESOLVED = "fraud_resolved", _("Fraud alert resolved")
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

@@ -22,9 +22,18 @@ if TYPE_CHECKING:
 class VerificationFailed(Exception):
     """A code, answer or signature was not right; ``message`` is shown to the person."""
 
+    # Counts towards the lockout of wrong answers.
+    counts_as_failure = True
+
     def __init__(self, message: str | Promise) -> None:
         super().__init__(str(message))
         self.message = str(message)
+
+
+class NotAnsweredYet(VerificationFailed):
+    """The answer is still on its way (a call not answered yet): not a wrong guess."""
+
+    counts_as_failure = False
 
 
 class NewMethod:
@@ -49,6 +58,10 @@ class SecurityMethod(ABC):
     registration_template: ClassVar[str]
     challenge_template: ClassVar[str]
 
+    def is_available_for(self, user: User) -> bool:
+        """Whether the method can work for this user at all (e.g. a directory office phone)."""
+        return True
+
     @abstractmethod
     def begin_registration(self, user: User) -> dict[str, Any]:
         """Pending state (secrets included); kept encrypted in the session until finished."""
@@ -58,6 +71,16 @@ class SecurityMethod(ABC):
         self, user: User, pending: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         """What the registration page shows (QR code, manual entry details...)."""
+
+    def advance_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any] | None:
+        """A registration step before the proof (e.g. "Contact me" sends a code).
+
+        Returns the new pending state, or None when the post is the proof itself.
+        Raises VerificationFailed when the step cannot be done.
+        """
+        return None
 
     @abstractmethod
     def finish_registration(
@@ -77,6 +100,10 @@ class SecurityMethod(ABC):
     ) -> dict[str, Any]:
         """What the challenge page shows besides the form."""
         return {}
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        """Whether a reload may reuse this challenge instead of beginning (sending) anew."""
+        return False
 
     @abstractmethod
     def verify(

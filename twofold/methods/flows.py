@@ -15,6 +15,7 @@ from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
 from twofold.methods.base import SecurityMethod, VerificationFailed
+from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 
@@ -42,8 +43,9 @@ def register_method(
     _refuse_when_locked(user)
     try:
         new = method.finish_registration(user, pending, cleaned_data, clock.now())
-    except VerificationFailed:
-        _count_failure(user, cleaned_data, method.key, request)
+    except VerificationFailed as failure:
+        if failure.counts_as_failure:
+            _count_failure(user, cleaned_data, method.key, request)
         raise
     with transaction.atomic():
         # Lock the user's rows so two registrations can't both become the default.
@@ -85,6 +87,8 @@ def verify_method(
     state: dict[str, Any] | None = None,
 ) -> VerificationResult:
     user = registered.user
+    if has_open_fraud_alert(user):
+        return VerificationResult(ok=False, message=blocked_message())
     lock = lockout.current_lockout(lockout.code_subject(user.pk))
     if lock.locked:
         return _locked_result(lock.retry_after_seconds)
@@ -96,6 +100,8 @@ def verify_method(
         try:
             method.verify(row, cleaned_data, clock.now(), state or {})
         except VerificationFailed as failure:
+            if not failure.counts_as_failure:
+                return VerificationResult(ok=False, message=failure.message)
             message = failure.message
         else:
             row.last_used_at = clock.now()

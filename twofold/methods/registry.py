@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from twofold.methods.base import SecurityMethod
+from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
 from twofold.methods.totp.method import AuthenticatorCodeMethod
 
 _METHODS: dict[str, SecurityMethod] = {
     method.key: method
     for method in [
         AuthenticatorCodeMethod(),
+        TextMethod(),
+        CallMethod(),
+        OfficeCallMethod(),
     ]
 }
 

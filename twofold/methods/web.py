@@ -5,6 +5,7 @@ They never look at a method's kind: everything goes through SecurityMethod.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,9 +49,16 @@ def pending_registration(
         except encryption.InvalidToken:
             pass  # a rotated-away key or tampering: start over
     pending = method.begin_registration(user)
+    _store_pending_registration(request, method, pending)
+    return pending
+
+
+def _store_pending_registration(
+    request: HttpRequest, method: SecurityMethod, pending: dict[str, Any]
+) -> None:
+    stored = dict(request.session.get(SESSION_PENDING_REGISTRATIONS, {}))
     stored[method.key] = encryption.encrypt_json(pending)
     request.session[SESSION_PENDING_REGISTRATIONS] = stored
-    return pending
 
 
 def forget_pending_registration(request: HttpRequest, method: SecurityMethod) -> None:
@@ -70,23 +78,38 @@ def registration_context(
     }
 
 
-def try_register(
-    request: HttpRequest, method: SecurityMethod, user: User
-) -> tuple[RegisteredMethod | None, forms.Form]:
-    """Validate the posted registration form and save the method when the proof is right."""
+@dataclass
+class RegistrationPost:
+    """What a registration post came to: saved, a step taken (code sent), or refused."""
+
+    form: forms.Form
+    registered: RegisteredMethod | None = None
+    advanced: bool = False
+
+    @property
+    def status(self) -> int:
+        return 200 if self.registered is not None or self.advanced else 400
+
+
+def try_register(request: HttpRequest, method: SecurityMethod, user: User) -> RegistrationPost:
+    """Validate the posted registration form; take the next step or save the method."""
     form = method.registration_form(request.POST)
     if not form.is_valid():
-        return None, form
+        return RegistrationPost(form)
     pending = pending_registration(request, method, user)
     try:
+        advanced = method.advance_registration(user, pending, form.cleaned_data, clock.now())
+        if advanced is not None:
+            _store_pending_registration(request, method, advanced)
+            return RegistrationPost(method.registration_form(), advanced=True)
         registered = register_method(user, method, pending, form.cleaned_data, request=request)
     except VerificationFailed as failure:
         form.add_error(None, failure.message)
-        return None, form
+        return RegistrationPost(form)
     forget_pending_registration(request, method)
     # Registering proved possession of the new factor: that is a strong verification.
     mark_verified(request, method)
-    return registered, form
+    return RegistrationPost(form, registered=registered)
 
 
 def mark_verified(request: HttpRequest, method: SecurityMethod) -> None:
@@ -138,11 +161,14 @@ def challenge_context(
             if other.pk != registered.pk
         ],
     }
-    if form is None:
+    state = _challenge_state(request, registered)
+    fresh = form is None and (
+        request.GET.get("resend") == "1" or not method.challenge_still_open(state, clock.now())
+    )
+    if fresh:
+        # Begin (send) only when no open challenge exists: a reload must not send again.
         state = method.begin_challenge(registered, request)
         _store_challenge_state(request, registered, state)
-    else:
-        state = _challenge_state(request, registered)
     context.update(method.challenge_context(registered, state, request))
     return context
 

@@ -129,6 +129,8 @@ class UserPolicy:
         """Methods the organisation offers this user, strongest first."""
         allowed = []
         for method in all_methods():
+            if not method.is_available_for(self.user):
+                continue
             rule = self.snapshot.method_rules.get(method.key)
             if rule is not None:
                 if not rule.enabled:

@@ -78,10 +78,11 @@ class AddMethodView(View):
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         user = _user(request)
         method = self._method(request, key)
-        registered, form = try_register(request, method, user)
+        outcome = try_register(request, method, user)
+        registered = outcome.registered
         if registered is None:
-            context = registration_context(request, method, user, form)
-            return self._render(request, context, status=400)
+            context = registration_context(request, method, user, outcome.form)
+            return self._render(request, context, status=outcome.status)
         request.session[SESSION_WIZARD_ADDED] = [*_added_ids(request), registered.pk]
         if registration_needs(user).satisfied:
             return redirect("registration_show_done")

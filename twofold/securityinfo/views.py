@@ -103,10 +103,10 @@ class AddMethodView(View):
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         user = _user(request)
         method = self._method(request, key)
-        registered, form = try_register(request, method, user)
-        if registered is None:
-            context = registration_context(request, method, user, form)
-            return render(request, self.template_name, context, status=400)
+        outcome = try_register(request, method, user)
+        if outcome.registered is None:
+            context = registration_context(request, method, user, outcome.form)
+            return render(request, self.template_name, context, status=outcome.status)
         messages.success(
             request, _("%(method)s was added to your security info.") % {"method": method.name}
         )

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from twofold.methods.totp import otp
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class CodeField(forms.CharField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, required_message: StrOrPromise | None = None, **kwargs: object) -> None:
         super().__init__(
             label=_("Code"),
             max_length=20,
             error_messages={
-                "required": _("Enter the 6-digit code from your authenticator app."),
+                "required": required_message
+                or _("Enter the 6-digit code from your authenticator app."),
                 "max_length": _("A code has 6 digits."),
             },
             widget=forms.TextInput(

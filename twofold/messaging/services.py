@@ -1,0 +1,179 @@
+"""Sending texts and placing calls: limits against SMS pumping, gateway failures, results."""
+
+from __future__ import annotations
+
+import logging
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from twofold.accounts.models import User
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.core import clock, ratelimit
+from twofold.messaging.gateways import get_gateway
+from twofold.messaging.gateways.base import CallScript, GatewayError
+from twofold.messaging.models import Outbound
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+class SendRefused(Exception):
+    """Nothing was sent; ``message`` tells the person why and what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _check_limits(user: User, to_number: str) -> None:
+    # SMS pumping / toll fraud: an attacker makes the service send many paid texts or
+    # calls to premium numbers. Limits per user, per destination and per country bound it.
+    limits = settings.TWOFOLD_MESSAGE_LIMITS
+    country = str(phonenumbers.parse(to_number).country_code)
+    checks = [
+        ("msg-user-15m", str(user.pk), 15 * 60, limits["per_user_15_minutes"]),
+        ("msg-user-day", str(user.pk), DAY, limits["per_user_day"]),
+        ("msg-number-hour", to_number, HOUR, limits["per_number_hour"]),
+        ("msg-country-hour", country, HOUR, limits["per_country_hour"]),
+    ]
+    for scope, identity, _window, limit in checks:
+        if ratelimit.hits(scope, identity) >= limit:
+            logger.warning("message limit %s reached", scope)
+            raise SendRefused(
+                _(
+                    "Too many texts or calls were sent for this sign-in. "
+                    "Wait a while or choose another way to verify."
+                )
+            )
+    for scope, identity, window, _limit in checks:
+        ratelimit.count_hit(scope, identity, window)
+
+
+def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outbound:
+    _check_limits(user, to_number)
+    gateway = get_gateway()
+    outbound = Outbound.objects.create(
+        channel=Outbound.Channel.TEXT,
+        to_number=to_number,
+        user=user,
+        gateway=gateway.name,
+        language=translation.get_language() or "en",
+    )
+    try:
+        outbound.provider_id = gateway.send_text(outbound, body)
+    except GatewayError as error:
+        _record_failure(outbound, user, purpose, error)
+        raise SendRefused(
+            _("We couldn't send a text right now. Try again in a few minutes or use another way.")
+        ) from error
+    if outbound.status == Outbound.Status.QUEUED:
+        outbound.status = Outbound.Status.SENT
+    outbound.save(update_fields=["provider_id", "status", "updated_at"])
+    return outbound
+
+
+def verification_call_script(organisation: str) -> CallScript:
+    return CallScript(
+        greeting=_("Hello. This is %(organisation)s, calling to verify your sign-in.")
+        % {"organisation": organisation},
+        confirm_prompt=_(
+            "To finish verifying, press the pound key. "
+            "If you did not try to sign in, press zero and then the pound key to report fraud."
+        ),
+        goodbye_confirmed=_("Thank you. You are verified. Goodbye."),
+        goodbye_fraud=_("Thank you. Your report was recorded. Goodbye."),
+        goodbye_wrong_key=_("That was not the pound key. Please try again. Goodbye."),
+    )
+
+
+def place_call(user: User, to_number: str, extension: str, *, purpose: str) -> Outbound:
+    gateway = get_gateway()
+    if not gateway.supports_calls:
+        raise SendRefused(_("Phone calls aren't available. Use another way to verify."))
+    _check_limits(user, to_number)
+    outbound = Outbound.objects.create(
+        channel=Outbound.Channel.CALL,
+        to_number=to_number,
+        extension=extension,
+        user=user,
+        gateway=gateway.name,
+        language=translation.get_language() or "en",
+    )
+    try:
+        outbound.provider_id = gateway.place_call(
+            outbound, verification_call_script(settings.TWOFOLD_ORGANISATION_NAME)
+        )
+    except GatewayError as error:
+        _record_failure(outbound, user, purpose, error)
+        raise SendRefused(
+            _("We couldn't call you right now. Try again in a few minutes or use another way.")
+        ) from error
+    if outbound.status == Outbound.Status.QUEUED:
+        outbound.status = Outbound.Status.RINGING
+    outbound.save(update_fields=["provider_id", "status", "updated_at"])
+    return outbound
+
+
+def _record_failure(outbound: Outbound, user: User, purpose: str, error: Exception) -> None:
+    outbound.status = Outbound.Status.FAILED
+    outbound.save(update_fields=["status", "updated_at"])
+    logger.warning("gateway %s failed: %s", outbound.gateway, error)
+    record_event(
+        AuditEvent.Kind.GATEWAY_FAILED,
+        user=user,
+        channel=outbound.channel,
+        gateway=outbound.gateway,
+        purpose=purpose,
+        reason=str(error)[:200],
+    )
+
+
+def record_call_keys(outbound: Outbound, digits: str) -> str:
+    """The keys pressed on a verification call: "#" confirms, "0#" reports fraud."""
+    with transaction.atomic():
+        call = Outbound.objects.select_for_update().get(pk=outbound.pk)
+        if call.status not in (Outbound.Status.RINGING, Outbound.Status.QUEUED):
+            return call.status  # answered already: later key presses change nothing
+        pressed = digits.strip()
+        if pressed == "#":
+            call.status = Outbound.Status.CONFIRMED
+        elif pressed == "0#":
+            call.status = Outbound.Status.FRAUD_REPORTED
+        else:
+            call.status = Outbound.Status.WRONG_KEY
+        call.digits = pressed[:16]
+        call.save(update_fields=["status", "digits", "updated_at"])
+    if call.status == Outbound.Status.FRAUD_REPORTED and call.user is not None:
+        from twofold.methods.fraud import report_fraud
+
+        report_fraud(call.user, source="phone call")
+    return call.status
+
+
+def consume_confirmed_call(token: str, user: User) -> str:
+    """Use up a confirmed call once; returns the call's status before this."""
+    with transaction.atomic():
+        call = Outbound.objects.select_for_update().filter(token=token, user=user).first()
+        if call is None:
+            return ""
+        if call.status == Outbound.Status.CONFIRMED and call.consumed_at is None:
+            call.consumed_at = clock.now()
+            call.save(update_fields=["consumed_at", "updated_at"])
+            return Outbound.Status.CONFIRMED
+        if call.status == Outbound.Status.CONFIRMED:
+            return "consumed"
+        return call.status
+
+
+def call_status(token: str, user: User) -> str:
+    return (
+        Outbound.objects.filter(token=token, user=user).values_list("status", flat=True).first()
+        or ""
+    )

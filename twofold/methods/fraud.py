@@ -1,0 +1,51 @@
+"""Fraud alerts: a reported verification blocks the second step until an admin looks."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+
+from twofold.accounts.models import User
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.methods.models import FraudAlert
+
+logger = logging.getLogger(__name__)
+
+
+def report_fraud(user: User, *, source: str) -> FraudAlert:
+    alert = FraudAlert.objects.create(user=user, source=source)
+    record_event(AuditEvent.Kind.FRAUD_REPORTED, user=user, source=source)
+    admins = list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if admins:
+        try:
+            send_mail(
+                subject=_("Fraud alert for %(user)s") % {"user": user.username},
+                message=_(
+                    "%(user)s reported a verification they did not ask for (%(source)s). "
+                    "Their two-step sign-in is blocked until you resolve the alert in the admin."
+                )
+                % {"user": user.username, "source": source},
+                from_email=None,
+                recipient_list=admins,
+            )
+        except OSError:
+            logger.warning("could not email administrators about a fraud alert", exc_info=True)
+    return alert
+
+
+def has_open_fraud_alert(user: User) -> bool:
+    return FraudAlert.objects.filter(user=user, resolved_at__isnull=True).exists()
+
+
+def blocked_message() -> str:
+    return _(
+        "Sign-in verification is blocked for this account after a fraud report. "
+        "Contact your administrator."
+    )

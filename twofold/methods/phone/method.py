@@ -1,0 +1,280 @@
+"""Phone methods: a code by text message, a call to a mobile, a call to the office phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from twofold.core import clock
+from twofold.messaging import services as messaging
+from twofold.messaging.gateways import get_gateway
+from twofold.messaging.models import Outbound
+from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.fraud import blocked_message, has_open_fraud_alert
+from twofold.methods.phone import codes, numbers
+from twofold.methods.phone.forms import (
+    SEND,
+    CallAnswerForm,
+    CallRegistrationForm,
+    OfficePhoneForm,
+    PhoneNumberForm,
+    TextCodeForm,
+)
+
+if TYPE_CHECKING:
+    from twofold.accounts.models import User
+    from twofold.methods.models import RegisteredMethod
+
+
+class PhoneMethod(SecurityMethod):
+    """What texts and calls share: a number, allowed regions, a masked display."""
+
+    strength = 30
+    for_two_step = True
+    for_password_reset = True
+
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        return {"number": user.mobile_phone}
+
+    def registration_context(
+        self, user: User, pending: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        number = pending.get("number") or ""
+        return {
+            "regions": numbers.region_choices(),
+            "chosen_region": numbers.region_of(number) if number else "",
+            "directory_number": number,
+            "contacted": masked_or_empty(number) if _contacted(pending) else "",
+        }
+
+    def describe(self, method: RegisteredMethod) -> str:
+        data = method.data
+        extension = data.get("extension")
+        masked = numbers.masked(data["number"])
+        return (
+            _("%(number)s ext. %(extension)s") % {"number": masked, "extension": extension}
+            if extension
+            else masked
+        )
+
+    def challenge_context(
+        self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        return {"contacted": numbers.masked(method.data["number"]), "error": state.get("error", "")}
+
+    def _check_region(self, number: str) -> None:
+        from twofold.policy.services import method_options  # policy imports the registry
+
+        allowed = method_options(self.key).get("allowed_regions") or []
+        # Toll fraud hits far-away premium ranges: an organisation can keep to its countries.
+        if allowed and numbers.region_of(number) not in allowed:
+            raise VerificationFailed(
+                _("Your organisation doesn't allow texts or calls to this country or region.")
+            )
+
+
+class TextMethod(PhoneMethod):
+    key = "phone_text"
+    name = gettext_lazy("Phone: text message")
+    description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
+    registration_form = PhoneNumberForm
+    challenge_form = TextCodeForm
+    registration_template = "methods/phone/register.html"
+    challenge_template = "methods/phone/challenge_text.html"
+
+    def advance_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any] | None:
+        if cleaned_data.get("action") != SEND:
+            return None
+        number = cleaned_data["e164"]
+        self._check_region(number)
+        return {"number": number, **self._send_code(user, number, now, purpose="registration")}
+
+    def finish_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        _check_code(pending, cleaned_data["code"], now)
+        return NewMethod(label="", data={"number": pending["number"]})
+
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        if has_open_fraud_alert(method.user):
+            return {"error": blocked_message()}
+        try:
+            return self._send_code(
+                method.user, method.data["number"], clock.now(), purpose="sign-in"
+            )
+        except VerificationFailed as refused:
+            return {"error": refused.message}
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        return "code_hash" in state and now.timestamp() < float(state["expires"])
+
+    def verify(
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
+    ) -> None:
+        _check_code(state, cleaned_data["code"], now)
+        # Each sent code has a number that only grows; the row is locked here, so a code
+        # (or an older one) is accepted once even if two requests race with it.
+        issued = int(state["issued"])
+        if issued <= method.counter:
+            raise VerificationFailed(_("This code was already used. Send a new code."))
+        method.counter = issued
+
+    def _send_code(
+        self, user: User, number: str, now: dt.datetime, *, purpose: str
+    ) -> dict[str, Any]:
+        code = codes.new_code()
+        body = _("%(code)s is your %(organisation)s verification code. Don't share it.") % {
+            "code": code,
+            "organisation": settings.TWOFOLD_ORGANISATION_NAME,
+        }
+        try:
+            messaging.send_text(user, number, body, purpose=purpose)
+        except messaging.SendRefused as refused:
+            raise VerificationFailed(refused.message) from None
+        lifetime = settings.TWOFOLD_PHONE_CODE_MINUTES * 60
+        return {
+            "code_hash": codes.code_hash(code),
+            "expires": now.timestamp() + lifetime,
+            "issued": time.time_ns() // 1000,
+        }
+
+
+class CallMethod(PhoneMethod):
+    key = "phone_call"
+    name = gettext_lazy("Phone: call")
+    description = gettext_lazy("Get a call on your phone and press # to confirm.")
+    registration_form: ClassVar[type[forms.Form]] = CallRegistrationForm
+    challenge_form = CallAnswerForm
+    registration_template = "methods/phone/register.html"
+    challenge_template = "methods/phone/challenge_call.html"
+
+    def is_available_for(self, user: User) -> bool:
+        return get_gateway().supports_calls
+
+    def advance_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any] | None:
+        if cleaned_data.get("action") != SEND:
+            return None
+        number, extension = self._destination(pending, cleaned_data)
+        self._check_region(number)
+        return {"number": number, "extension": extension, **self._call(user, number, extension)}
+
+    def finish_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        _check_call(user, pending)
+        data = {"number": pending["number"]}
+        if pending.get("extension"):
+            data["extension"] = pending["extension"]
+        return NewMethod(label="", data=data)
+
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        if has_open_fraud_alert(method.user):
+            return {"error": blocked_message()}
+        data = method.data
+        try:
+            return self._call(method.user, data["number"], data.get("extension", ""))
+        except VerificationFailed as refused:
+            return {"error": refused.message}
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        return "call_token" in state and not state.get("finished")
+
+    def verify(
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
+    ) -> None:
+        _check_call(method.user, state)
+
+    def _destination(
+        self, pending: dict[str, Any], cleaned_data: dict[str, Any]
+    ) -> tuple[str, str]:
+        return cleaned_data["e164"], ""
+
+    def _call(self, user: User, number: str, extension: str) -> dict[str, Any]:
+        try:
+            call = messaging.place_call(user, number, extension, purpose="verification")
+        except messaging.SendRefused as refused:
+            raise VerificationFailed(refused.message) from None
+        return {"call_token": call.token}
+
+
+class OfficeCallMethod(CallMethod):
+    """The office phone from the directory, with its extension; users can't change it."""
+
+    key = "office_call"
+    name = gettext_lazy("Office phone")
+    description = gettext_lazy("Get a call on your office phone and press # to confirm.")
+    registration_form: ClassVar[type[forms.Form]] = OfficePhoneForm
+    registration_template = "methods/phone/register_office.html"
+
+    def is_available_for(self, user: User) -> bool:
+        return bool(user.office_phone) and super().is_available_for(user)
+
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        return {"number": user.office_phone, "extension": user.office_phone_extension}
+
+    def registration_context(
+        self, user: User, pending: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        return super().registration_context(user, pending, request) | {
+            "office_number": numbers.masked(user.office_phone) if user.office_phone else "",
+            "office_extension": user.office_phone_extension,
+        }
+
+    def _destination(
+        self, pending: dict[str, Any], cleaned_data: dict[str, Any]
+    ) -> tuple[str, str]:
+        return pending["number"], pending.get("extension", "")
+
+
+def masked_or_empty(number: str) -> str:
+    return numbers.masked(number) if number else ""
+
+
+def _contacted(pending: dict[str, Any]) -> bool:
+    return "code_hash" in pending or "call_token" in pending
+
+
+def _check_code(state: dict[str, Any], code: str, now: dt.datetime) -> None:
+    if "code_hash" not in state:
+        raise NotAnsweredYet(_("First select Contact me (or Send a new code) to get a code."))
+    if now.timestamp() >= float(state["expires"]):
+        raise NotAnsweredYet(_("This code has expired. Send a new code and use that one."))
+    if not codes.code_matches(code, state["code_hash"]):
+        raise VerificationFailed(_("That code isn't right. Check the text and try again."))
+
+
+def _check_call(user: User, state: dict[str, Any]) -> None:
+    token = state.get("call_token")
+    if not token:
+        raise NotAnsweredYet(_("First select Call me to get a call."))
+    status = messaging.consume_confirmed_call(token, user)
+    if status == Outbound.Status.CONFIRMED:
+        return
+    if status == Outbound.Status.FRAUD_REPORTED:
+        raise VerificationFailed(blocked_message())
+    if status in (Outbound.Status.RINGING, Outbound.Status.QUEUED):
+        raise NotAnsweredYet(
+            _("We haven't had your answer yet. Answer the call, press #, then continue.")
+        )
+    if status == "consumed":
+        raise VerificationFailed(_("This call was already used. Ask for a new call."))
+    raise NotAnsweredYet(_("The call wasn't confirmed. Ask for a new call and press # when asked."))
