@@ -1,0 +1,1 @@
+from tests.messaging.provider import provider  # noqa: F401  (fixture)
