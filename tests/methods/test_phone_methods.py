@@ -7,11 +7,15 @@ import re
 import pytest
 from django.test import Client, override_settings
 
-from tests.conftest import DEFAULT_PASSWORD, FrozenClock
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
+from twofold.core import clock as product_clock
 from twofold.messaging.models import Outbound
+from twofold.methods.flows import register_method
+from twofold.methods.fraud import report_fraud
 from twofold.methods.models import FraudAlert, RegisteredMethod
+from twofold.methods.registry import get_method
 from twofold.policy.models import MethodPolicy
 
 pytestmark = pytest.mark.django_db
@@ -262,3 +266,28 @@ def test_devphone_is_gone_with_a_real_gateway(lee: User) -> None:
     with override_settings(TWOFOLD_SMS_GATEWAY="http"):
         assert Client().get("/devphone/").status_code == 404
         assert Client().get("/devphone/+31612345678/").status_code == 404
+
+
+def test_admin_resolves_a_fraud_alert_and_the_user_can_verify_again(lee: User, make_user) -> None:
+    client = Client()
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    register_call(client)
+    alert = report_fraud(lee, source="phone call")
+    boss = make_user("boss@contoso.example", is_admin=True)
+    authenticator = get_method("authenticator_code")
+    pending = authenticator.begin_registration(boss)
+    now = product_clock.now().timestamp()
+    register_method(boss, authenticator, pending, {"code": totp_code(pending["secret"], now)})
+    admin = Client()
+    sign_in(admin, boss, pending["secret"], now + 30)
+    assert admin.get("/admin/methods/fraudalert/").status_code == 200
+    assert admin.get("/admin/messaging/outbound/").status_code == 200
+    admin.post("/admin/methods/fraudalert/", {"action": "resolve", "_selected_action": [alert.pk]})
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.FRAUD_RESOLVED, actor=boss).exists()
+    client.post("/signout/")
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    client.get("/signin/verify/")
+    press(client, "#")
+    assert client.post("/signin/verify/", {})["Location"] == "/"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
+from twofold.core import clock
 from twofold.methods.models import FraudAlert
 
 logger = logging.getLogger(__name__)
@@ -49,3 +50,9 @@ def blocked_message() -> str:
         "Sign-in verification is blocked for this account after a fraud report. "
         "Contact your administrator."
     )
+
+
+def resolve_fraud_alert(alert: FraudAlert, *, actor: User | None) -> None:
+    alert.resolved_at = clock.now()
+    alert.save(update_fields=["resolved_at"])
+    record_event(AuditEvent.Kind.FRAUD_RESOLVED, user=alert.user, actor=actor, source=alert.source)
