@@ -90,7 +90,9 @@ def test_sign_in_with_a_text_code(lee: User) -> None:
     assert other.get("/").status_code == 200
 
 
-def test_resend_sends_a_new_code_and_the_old_one_stops_working(lee: User) -> None:
+def test_resend_sends_a_new_code_and_the_old_one_stops_working(
+    lee: User, clock: FrozenClock
+) -> None:
     client = Client()
     client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
     register_text(client)
@@ -98,6 +100,9 @@ def test_resend_sends_a_new_code_and_the_old_one_stops_working(lee: User) -> Non
     client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
     client.get("/signin/verify/")
     first = devphone_code(client)
+    too_soon = client.get("/signin/verify/?resend=1").content.decode()
+    assert "Wait 30 seconds before asking for another code" in too_soon
+    clock.advance(31)
     client.get("/signin/verify/?resend=1")
     second = devphone_code(client)
     if first != second:
@@ -154,15 +159,32 @@ def test_policy_can_keep_texts_to_some_countries(lee: User) -> None:
     assert not Outbound.objects.exists()
 
 
-def test_texts_are_limited_per_user(lee: User) -> None:
+def test_asking_again_and_again_must_wait_longer_each_time(lee: User, clock: FrozenClock) -> None:
     client = Client()
     client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    statuses = [
-        client.post(
-            "/setup/method/phone_text/", {"action": "send", "region": "NL", "number": "0612345678"}
-        ).status_code
-        for _ in range(6)
-    ]
+
+    def send() -> int:
+        data = {"action": "send", "region": "NL", "number": "0612345678"}
+        return client.post("/setup/method/phone_text/", data).status_code
+
+    assert [send(), send(), send()] == [200, 200, 400]
+    clock.advance(31)
+    assert [send(), send()] == [200, 400]
+    clock.advance(31)
+    assert send() == 400, "the third wait is 60 seconds"
+    clock.advance(30)
+    assert send() == 200
+    assert Outbound.objects.count() == 4
+
+
+def test_texts_are_limited_per_user(lee: User, clock: FrozenClock) -> None:
+    client = Client()
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    statuses = []
+    for _ in range(6):
+        data = {"action": "send", "region": "NL", "number": "0612345678"}
+        statuses.append(client.post("/setup/method/phone_text/", data).status_code)
+        clock.advance(16 * 60)  # past any backoff, within the real 15-minute counter
     assert statuses == [200] * 5 + [400]
     assert Outbound.objects.count() == 5
 

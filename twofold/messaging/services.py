@@ -6,9 +6,11 @@ import logging
 
 import phonenumbers
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
@@ -56,7 +58,38 @@ def _check_limits(user: User, to_number: str) -> None:
         ratelimit.count_hit(scope, identity, window)
 
 
+BACKOFF_WINDOW_SECONDS = 15 * 60
+BACKOFF_FIRST_WAIT_SECONDS = 30
+
+
+def _check_backoff(user: User, to_number: str) -> None:
+    """A first send and one quick retry are free; after that each wait doubles (30 s, 60 s...).
+
+    Someone hammering "Send a new code" gets a clear wait instead of a stream of texts.
+    """
+    key = f"msg-backoff:{user.pk}:{to_number}"
+    now = clock.now().timestamp()
+    try:
+        history = [t for t in cache.get(key, []) if now - t < BACKOFF_WINDOW_SECONDS]
+    except Exception:  # no cache, no backoff: the hard limits still hold
+        return
+    if len(history) >= 2:
+        wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - 2)
+        remaining = int(history[-1] + wait - now + 0.999)
+        if remaining > 0:
+            raise SendRefused(
+                ngettext(
+                    "Wait %(seconds)d second before asking for another code or call.",
+                    "Wait %(seconds)d seconds before asking for another code or call.",
+                    remaining,
+                )
+                % {"seconds": remaining}
+            )
+    cache.set(key, [*history, now], BACKOFF_WINDOW_SECONDS)
+
+
 def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outbound:
+    _check_backoff(user, to_number)
     _check_limits(user, to_number)
     gateway = get_gateway()
     outbound = Outbound.objects.create(
@@ -97,6 +130,7 @@ def place_call(user: User, to_number: str, extension: str, *, purpose: str) -> O
     gateway = get_gateway()
     if not gateway.supports_calls:
         raise SendRefused(_("Phone calls aren't available. Use another way to verify."))
+    _check_backoff(user, to_number)
     _check_limits(user, to_number)
     outbound = Outbound.objects.create(
         channel=Outbound.Channel.CALL,
