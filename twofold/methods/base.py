@@ -58,6 +58,14 @@ class SecurityMethod(ABC):
     registration_template: ClassVar[str]
     challenge_template: ClassVar[str]
 
+    def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
+        """The registration form (a method may shape it per user or policy)."""
+        return self.registration_form(data)
+
+    def make_challenge_form(self, state: dict[str, Any], data: Any = None) -> forms.Form:
+        """The answer form for a begun challenge (e.g. the questions that were picked)."""
+        return self.challenge_form(data)
+
     def is_available_for(self, user: User) -> bool:
         """Whether the method can work for this user at all (e.g. a directory office phone)."""
         return True

@@ -73,7 +73,7 @@ def registration_context(
     pending = pending_registration(request, method, user)
     return {
         "method": method,
-        "form": form or method.registration_form(),
+        "form": form or method.make_registration_form(user),
         **method.registration_context(user, pending, request),
     }
 
@@ -93,7 +93,7 @@ class RegistrationPost:
 
 def try_register(request: HttpRequest, method: SecurityMethod, user: User) -> RegistrationPost:
     """Validate the posted registration form; take the next step or save the method."""
-    form = method.registration_form(request.POST)
+    form = method.make_registration_form(user, request.POST)
     if not form.is_valid():
         return RegistrationPost(form)
     pending = pending_registration(request, method, user)
@@ -101,7 +101,7 @@ def try_register(request: HttpRequest, method: SecurityMethod, user: User) -> Re
         advanced = method.advance_registration(user, pending, form.cleaned_data, clock.now())
         if advanced is not None:
             _store_pending_registration(request, method, advanced)
-            return RegistrationPost(method.registration_form(), advanced=True)
+            return RegistrationPost(method.make_registration_form(user), advanced=True)
         registered = register_method(user, method, pending, form.cleaned_data, request=request)
     except VerificationFailed as failure:
         form.add_error(None, failure.message)
@@ -150,17 +150,6 @@ def challenge_context(
     request: HttpRequest, registered: RegisteredMethod, form: forms.Form | None = None
 ) -> dict[str, Any]:
     method = method_of(registered)
-    context = {
-        "method": method,
-        "registered": registered,
-        "detail": method.describe(registered),
-        "form": form or method.challenge_form(),
-        "other_methods": [
-            (other, method_of(other))
-            for other in usable_registered_methods(registered.user, for_two_step=True)
-            if other.pk != registered.pk
-        ],
-    }
     state = _challenge_state(request, registered)
     fresh = form is None and (
         request.GET.get("resend") == "1" or not method.challenge_still_open(state, clock.now())
@@ -169,8 +158,18 @@ def challenge_context(
         # Begin (send) only when no open challenge exists: a reload must not send again.
         state = method.begin_challenge(registered, request)
         _store_challenge_state(request, registered, state)
-    context.update(method.challenge_context(registered, state, request))
-    return context
+    return {
+        "method": method,
+        "registered": registered,
+        "detail": method.describe(registered),
+        "form": form or method.make_challenge_form(state),
+        "other_methods": [
+            (other, method_of(other))
+            for other in usable_registered_methods(registered.user, for_two_step=True)
+            if other.pk != registered.pk
+        ],
+        **method.challenge_context(registered, state, request),
+    }
 
 
 def _store_challenge_state(
@@ -198,10 +197,10 @@ def try_verify(
     request: HttpRequest, registered: RegisteredMethod, purpose: str
 ) -> tuple[VerificationResult | None, forms.Form]:
     """Validate the posted answer and verify it; (None, form) when the form itself is invalid."""
-    form = method_of(registered).challenge_form(request.POST)
+    state = _challenge_state(request, registered)
+    form = method_of(registered).make_challenge_form(state, request.POST)
     if not form.is_valid():
         return None, form
-    state = _challenge_state(request, registered)
     result = verify_method(
         registered, form.cleaned_data, request=request, purpose=purpose, state=state
     )

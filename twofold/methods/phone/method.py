@@ -16,9 +16,10 @@ from twofold.core import clock
 from twofold.messaging import services as messaging
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.models import Outbound
+from twofold.methods import codes
 from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
-from twofold.methods.phone import codes, numbers
+from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (
     SEND,
     CallAnswerForm,

@@ -1,4 +1,4 @@
-"""One-time codes sent by text: random, short-lived, checked in constant time."""
+"""One-time codes sent by text or email: random, short-lived, checked in constant time."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def new_code() -> str:
 
 def code_hash(code: str) -> str:
     # Keyed, so a copied session state doesn't give the code away by brute force offline.
-    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"phone-code").digest()
+    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"sent-code").digest()
     return hmac.new(key, code.encode(), "sha256").hexdigest()
 
 
