@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.core import mail
 from django.test import RequestFactory
 
 from tests.conftest import FrozenClock, totp_code
@@ -24,6 +25,7 @@ from twofold.methods.flows import (
     verify_method,
 )
 from twofold.methods.models import RegisteredMethod
+from twofold.methods.questions.method import SecurityQuestionsMethod
 from twofold.methods.registry import all_methods
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +35,8 @@ class AuthenticatorCodeDriver:
     """Plays the person's authenticator app."""
 
     guessable = True
+    # Registration checks a proof of possession (a code, a call); questions have none.
+    proves_possession = True
 
     def prepare_registration(
         self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
@@ -123,6 +127,61 @@ class OfficeCallDriver(CallDriver):
         return advanced
 
 
+class EmailDriver(TextDriver):
+    """Plays a person reading the email (Django's test outbox)."""
+
+    address = "adele.home@example.org"
+
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        data = {"action": "send", "email": self.address}
+        advanced = method.advance_registration(user, pending, data, clock_at(now))
+        assert advanced is not None
+        return advanced
+
+    @staticmethod
+    def _code_on_phone(user: User) -> str:
+        match = re.search(r"code is (\d{6})", mail.outbox[-1].body)
+        assert match, mail.outbox[-1].body
+        return match.group(1)
+
+
+class QuestionsDriver(AuthenticatorCodeDriver):
+    """Plays a person who remembers their answers."""
+
+    proves_possession = False
+    answers = {
+        "first_school": "De Regenboog",
+        "first_pet": "Rex the dog",
+        "first_concert": "U2 in Rotterdam",
+    }
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        form = SecurityQuestionsMethod().make_registration_form(
+            user,
+            {
+                f"{field}_{number}": value
+                for number, (key, answer) in enumerate(self.answers.items(), start=1)
+                for field, value in (("question", key), ("answer", answer))
+            },
+        )
+        assert form.is_valid(), form.errors
+        return form.cleaned_data
+
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        # Typed differently from registration: case and spacing don't matter.
+        return {
+            f"answer_{index}": f"  {self.answers[entry['question']].upper()} "
+            for index, entry in enumerate(state["asked"])
+        }
+
+    def wrong_proof(self, right: dict[str, Any], attempt: int = 0) -> dict[str, Any]:
+        return {**right, "answer_0": f"wrong answer {attempt}"}
+
+
 def clock_at(now: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(now, tz=dt.UTC)
 
@@ -132,6 +191,8 @@ DRIVERS: dict[str, Any] = {
     "phone_text": TextDriver(),
     "phone_call": CallDriver(),
     "office_call": OfficeCallDriver(),
+    "email": EmailDriver(),
+    "security_questions": QuestionsDriver(),
 }
 
 
@@ -195,9 +256,15 @@ def test_registration_with_proof_saves_the_method_encrypted(
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.METHOD_REGISTERED, user=adele).exists()
 
 
+@pytest.fixture(params=sorted(key for key, driver in DRIVERS.items() if driver.proves_possession))
+def proving_method(request: pytest.FixtureRequest) -> SecurityMethod:
+    return next(m for m in all_methods() if m.key == request.param)
+
+
 def test_registration_with_a_wrong_proof_saves_nothing(
-    method: SecurityMethod, adele: User, clock: FrozenClock
+    proving_method: SecurityMethod, adele: User, clock: FrozenClock
 ) -> None:
+    method = proving_method
     driver = DRIVERS[method.key]
     now = clock.now().timestamp()
     pending = driver.prepare_registration(method, adele, method.begin_registration(adele), now)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from twofold.accounts.models import User
 from twofold.methods.fraud import resolve_fraud_alert
-from twofold.methods.models import FraudAlert, RegisteredMethod
+from twofold.methods.models import CustomSecurityQuestion, FraudAlert, RegisteredMethod
 
 
 @admin.register(RegisteredMethod)
@@ -46,3 +46,9 @@ class FraudAlertAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(CustomSecurityQuestion)
+class CustomSecurityQuestionAdmin(admin.ModelAdmin):
+    list_display = ("text", "active")
+    list_filter = ("active",)

@@ -70,3 +70,18 @@ class FraudAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.source} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CustomSecurityQuestion(models.Model):
+    """A security question the organisation adds to the built-in list."""
+
+    text = models.CharField(_("question"), max_length=200, unique=True)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("security question")
+        verbose_name_plural = _("security questions")
+        ordering = ["text"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from twofold.methods.base import SecurityMethod
+from twofold.methods.email.method import EmailMethod
 from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
+from twofold.methods.questions.method import SecurityQuestionsMethod
 from twofold.methods.totp.method import AuthenticatorCodeMethod
 
 _METHODS: dict[str, SecurityMethod] = {
@@ -13,6 +15,8 @@ _METHODS: dict[str, SecurityMethod] = {
         TextMethod(),
         CallMethod(),
         OfficeCallMethod(),
+        EmailMethod(),
+        SecurityQuestionsMethod(),
     ]
 }
 

@@ -25,7 +25,18 @@ class AuthenticationPolicyAdmin(admin.ModelAdmin):
             _("Registration"),
             {"fields": ("registration_required", "postpone_days", "reconfirm_days")},
         ),
-        (_("Password reset"), {"fields": ("sspr_enabled", "sspr_methods_required")}),
+        (
+            _("Password reset"),
+            {
+                "fields": (
+                    "sspr_enabled",
+                    "sspr_methods_required",
+                    "questions_to_register",
+                    "questions_to_ask",
+                    "sspr_unlocks_account",
+                )
+            },
+        ),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,19 @@ class AuthenticationPolicy(models.Model):
         default=1,
         choices=[(1, "1"), (2, "2")],
     )
+    questions_to_register = models.PositiveSmallIntegerField(
+        _("security questions to register"),
+        default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(5)],
+    )
+    questions_to_ask = models.PositiveSmallIntegerField(
+        _("security questions asked at reset"),
+        default=3,
+        validators=[MinValueValidator(3), MaxValueValidator(5)],
+    )
+    sspr_unlocks_account = models.BooleanField(
+        _("a password reset also ends a sign-in lockout"), default=True
+    )
 
     class Meta:
         verbose_name = _("authentication policy")
@@ -70,6 +84,12 @@ class AuthenticationPolicy(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1  # there is exactly one
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.questions_to_ask > self.questions_to_register:
+            raise ValidationError(
+                {"questions_to_ask": _("Ask at most as many questions as users register.")}
+            )
 
 
 class MethodPolicy(models.Model):

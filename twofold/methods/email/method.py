@@ -1,0 +1,160 @@
+"""Email: a code sent to an address of the user's own, for password reset only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from twofold.core import clock, ratelimit
+from twofold.methods import codes
+from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.email.forms import SEND, EmailAddressForm, EmailCodeForm
+
+if TYPE_CHECKING:
+    from twofold.accounts.models import User
+    from twofold.methods.models import RegisteredMethod
+
+logger = logging.getLogger(__name__)
+
+# Mail bombing: a code to any address on request would let anyone flood an inbox.
+SENDS_PER_ADDRESS_HOUR = 5
+SENDS_PER_USER_HOUR = 10
+
+
+def mask_address(address: str) -> str:
+    """ad•••@contoso.example"""
+    local, _, domain = address.partition("@")
+    return f"{local[:2]}\u2022\u2022\u2022@{domain}"
+
+
+class EmailMethod(SecurityMethod):
+    key = "email"
+    name = gettext_lazy("Email")
+    description = gettext_lazy(
+        "Get a code by email at an address of your own (not your work address), "
+        "to reset your password."
+    )
+    strength = 10
+    # An inbox is often reachable with the same password: never a second factor.
+    for_two_step = False
+    for_password_reset = True
+    registration_form = EmailAddressForm
+    challenge_form = EmailCodeForm
+    registration_template = "methods/email/register.html"
+    challenge_template = "methods/email/challenge.html"
+
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        return {}
+
+    def registration_context(
+        self, user: User, pending: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        address = pending.get("email", "")
+        return {"contacted": mask_address(address) if "code_hash" in pending else ""}
+
+    def advance_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any] | None:
+        if cleaned_data.get("action") != SEND:
+            return None
+        address = cleaned_data["email"].strip().lower()
+        if address == user.username or address == (user.email or "").lower():
+            raise VerificationFailed(
+                _("Use an address other than your work account: you need it when that is locked.")
+            )
+        return {"email": address, **self._send_code(user, address, now)}
+
+    def finish_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        check_sent_code(pending, cleaned_data["code"], now)
+        return NewMethod(label="", data={"email": pending["email"]})
+
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        try:
+            return self._send_code(method.user, method.data["email"], clock.now())
+        except VerificationFailed as refused:
+            return {"error": refused.message}
+
+    def challenge_context(
+        self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        return {"contacted": mask_address(method.data["email"]), "error": state.get("error", "")}
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        return "code_hash" in state and now.timestamp() < float(state["expires"])
+
+    def verify(
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
+    ) -> None:
+        check_sent_code(state, cleaned_data["code"], now)
+        issued = int(state["issued"])
+        if issued <= method.counter:  # accepted once, even if two requests race
+            raise VerificationFailed(_("This code was already used. Send a new code."))
+        method.counter = issued
+
+    def describe(self, method: RegisteredMethod) -> str:
+        return mask_address(method.data["email"])
+
+    def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
+        return typed.strip().lower() == method.data["email"]
+
+    def _send_code(self, user: User, address: str, now: dt.datetime) -> dict[str, Any]:
+        if (
+            ratelimit.count_hit("email-address", address, 3600) > SENDS_PER_ADDRESS_HOUR
+            or ratelimit.count_hit("email-user", str(user.pk), 3600) > SENDS_PER_USER_HOUR
+        ):
+            raise VerificationFailed(
+                _("Too many emails were sent. Wait an hour or use another way.")
+            )
+        code = codes.new_code()
+        organisation = settings.TWOFOLD_ORGANISATION_NAME
+        try:
+            send_mail(
+                subject=_("Your %(organisation)s verification code")
+                % {"organisation": organisation},
+                message=_(
+                    "Your verification code is %(code)s\\n\\n"
+                    "Use it to verify your identity at %(organisation)s. It works for %(minutes)d "
+                    "minutes. If you didn't ask for a code, you can ignore this email."
+                )
+                % {
+                    "code": code,
+                    "organisation": organisation,
+                    "minutes": settings.TWOFOLD_PHONE_CODE_MINUTES,
+                },
+                from_email=None,
+                recipient_list=[address],
+            )
+        except OSError:
+            logger.warning("could not send a verification email", exc_info=True)
+            raise VerificationFailed(
+                _("We couldn't send an email right now. Try again later or use another way.")
+            ) from None
+        lifetime = settings.TWOFOLD_PHONE_CODE_MINUTES * 60
+        return {
+            "code_hash": codes.code_hash(code),
+            "expires": now.timestamp() + lifetime,
+            "issued": time.time_ns() // 1000,
+        }
+
+
+def check_sent_code(state: dict[str, Any], code: str, now: dt.datetime) -> None:
+    if "code_hash" not in state:
+        raise NotAnsweredYet(_("First ask for a code to be sent."))
+    if now.timestamp() >= float(state["expires"]):
+        raise NotAnsweredYet(_("This code has expired. Send a new code and use that one."))
+    if not codes.code_matches(code, state["code_hash"]):
+        raise VerificationFailed(_("That code isn't right. Check it and try again."))
