@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "twofold.policy",
     "twofold.registration",
     "twofold.securityinfo",
+    "twofold.sspr",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

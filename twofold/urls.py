@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("twofold.registration.urls")),
     path("", include("twofold.securityinfo.urls")),
     path("", include("twofold.messaging.urls")),
+    path("", include("twofold.sspr.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,6 +33,8 @@ class AuditEvent(models.Model):
         GATEWAY_FAILED = "gateway_failed", _("Text or call could not be sent")
         FRAUD_REPORTED = "fraud_reported", _("Fraud reported by the user")
         FRAUD_RESOLVED = "fraud_resolved", _("Fraud alert resolved")
+        PASSWORD_RESET_STARTED = "password_reset_started", _("Password reset started")
+        PASSWORD_RESET = "password_reset", _("Password reset")
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

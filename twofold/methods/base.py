@@ -57,6 +57,9 @@ class SecurityMethod(ABC):
     challenge_form: ClassVar[type[forms.Form]]
     registration_template: ClassVar[str]
     challenge_template: ClassVar[str]
+    # Password reset asks the person to type the whole address or number first, so the
+    # portal never shows (or sends to) contact details of an account it was only named.
+    reset_contact_label: ClassVar[str | Promise | None] = None
 
     def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
         """The registration form (a method may shape it per user or policy)."""
@@ -126,6 +129,10 @@ class SecurityMethod(ABC):
         Called inside a transaction with the method's row locked, so it may update
         ``method.counter``/``method.data`` (the caller saves). Raises VerificationFailed.
         """
+
+    def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
+        """Whether the typed address or number is this method's (see reset_contact_label)."""
+        return False
 
     def describe(self, method: RegisteredMethod) -> str:
         """The detail shown next to the method's name (device name, masked number)."""

@@ -48,6 +48,7 @@ class EmailMethod(SecurityMethod):
     for_password_reset = True
     registration_form = EmailAddressForm
     challenge_form = EmailCodeForm
+    reset_contact_label = gettext_lazy("The email address in your security info")
     registration_template = "methods/email/register.html"
     challenge_template = "methods/email/challenge.html"
 

@@ -40,6 +40,7 @@ class PhoneMethod(SecurityMethod):
     strength = 30
     for_two_step = True
     for_password_reset = True
+    reset_contact_label = gettext_lazy("The phone number in your security info")
 
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {"number": user.mobile_phone}
@@ -69,6 +70,13 @@ class PhoneMethod(SecurityMethod):
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         return {"contacted": numbers.masked(method.data["number"]), "error": state.get("error", "")}
+
+    def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
+        stored = method.data["number"]
+        try:
+            return numbers.normalise(typed, numbers.region_of(stored)) == stored
+        except forms.ValidationError:
+            return False
 
     def _check_region(self, number: str) -> None:
         from twofold.policy.services import method_options  # policy imports the registry

@@ -1,0 +1,278 @@
+"""The password reset flow: who, which verifications are done, and the new password.
+
+Everything a person sees is the same whether or not the named account exists, has the
+chosen method, or owns the typed address: an attacker learns nothing by asking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.mail import send_mail
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from twofold.accounts import lockout
+from twofold.accounts.models import SignInThrottle, User
+from twofold.accounts.services import change_password
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.core import clock, ratelimit
+from twofold.core.network import client_ip
+from twofold.methods import encryption
+from twofold.methods.base import SecurityMethod
+from twofold.methods.flows import CODE_FAILURE_THRESHOLD, verify_method
+from twofold.methods.models import RegisteredMethod
+from twofold.methods.questions.catalogue import BUILT_IN
+from twofold.methods.registry import all_methods, get_method
+from twofold.policy.services import policy_snapshot, usable_registered_methods
+
+FLOW_KEY = "twofold_reset"
+FLOW_SECONDS = 15 * 60
+STARTS_PER_IP_HOUR = 30
+STARTS_PER_NAME_HOUR = 10
+# A hash made once, checked against for unknown accounts so they cost the same time.
+_DUMMY_HASH = make_password("twofold-dummy-answer")
+
+logger = logging.getLogger(__name__)
+
+
+class ResetRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ResetFlow:
+    name: str
+    user_id: int | None
+    started: float
+    verified: list[str] = field(default_factory=list)
+    kind: str = ""
+    contact: str = ""
+    contact_ok: bool = False
+    state: str = ""  # encrypted challenge state
+
+    @property
+    def user(self) -> User | None:
+        if self.user_id is None:
+            return None
+        return User.objects.filter(pk=self.user_id, is_active=True).first()
+
+
+def start_reset(request: HttpRequest, principal_name: str) -> None:
+    ip = client_ip(request)
+    if (
+        ratelimit.count_hit("reset-ip", ip, 3600) > STARTS_PER_IP_HOUR
+        or ratelimit.count_hit("reset-name", principal_name, 3600) > STARTS_PER_NAME_HOUR
+    ):
+        raise ResetRefused(_("Too many password resets were started. Try again in an hour."))
+    user = User.objects.filter(username=principal_name, is_active=True).first()
+    flow = ResetFlow(
+        name=principal_name, user_id=user.pk if user else None, started=clock.now().timestamp()
+    )
+    save_flow(request, flow)
+    record_event(
+        AuditEvent.Kind.PASSWORD_RESET_STARTED,
+        user=user,
+        principal_name=principal_name,
+        request=request,
+    )
+
+
+def current_flow(request: HttpRequest) -> ResetFlow | None:
+    raw = request.session.get(FLOW_KEY)
+    if not isinstance(raw, dict):
+        return None
+    flow = ResetFlow(**raw)
+    if clock.now().timestamp() - flow.started > FLOW_SECONDS:
+        end_flow(request)
+        return None
+    return flow
+
+
+def save_flow(request: HttpRequest, flow: ResetFlow) -> None:
+    request.session[FLOW_KEY] = flow.__dict__.copy()
+
+
+def end_flow(request: HttpRequest) -> None:
+    request.session.pop(FLOW_KEY, None)
+
+
+def steps_required() -> int:
+    return int(policy_snapshot().policy.sspr_methods_required)
+
+
+def offered_methods(flow: ResetFlow) -> list[SecurityMethod]:
+    """Every reset method the organisation has on, whoever asks: never per account."""
+    rules = policy_snapshot().method_rules
+    return [
+        method
+        for method in all_methods()
+        if method.for_password_reset
+        and (method.key not in rules or rules[method.key].enabled)
+        and method.key not in flow.verified
+    ]
+
+
+def _registered(flow: ResetFlow, kind: str) -> RegisteredMethod | None:
+    user = flow.user
+    if user is None:
+        return None
+    return next(
+        (m for m in usable_registered_methods(user, for_two_step=False) if m.kind == kind), None
+    )
+
+
+def choose_method(request: HttpRequest, flow: ResetFlow, method: SecurityMethod) -> None:
+    flow.kind, flow.contact, flow.contact_ok, flow.state = method.key, "", False, ""
+    save_flow(request, flow)
+
+
+def give_contact(request: HttpRequest, flow: ResetFlow, method: SecurityMethod, typed: str) -> None:
+    registered = _registered(flow, method.key)
+    flow.contact = typed.strip()
+    flow.contact_ok = registered is not None and method.contact_matches(registered, typed)
+    save_flow(request, flow)
+
+
+def needs_contact(flow: ResetFlow, method: SecurityMethod) -> bool:
+    return method.reset_contact_label is not None and not flow.contact
+
+
+def begin(
+    request: HttpRequest, flow: ResetFlow, method: SecurityMethod, *, again: bool = False
+) -> dict[str, Any]:
+    """Begin the challenge (send the code...), or a look-alike one for a wrong account."""
+    state = _state(flow)
+    if state and not again and method.challenge_still_open(state, clock.now()):
+        return state
+    registered = _registered(flow, method.key)
+    if registered is not None and (method.reset_contact_label is None or flow.contact_ok):
+        state = method.begin_challenge(registered, request)
+    else:
+        state = _look_alike_state(flow, method)
+    flow.state = encryption.encrypt_json(state)
+    save_flow(request, flow)
+    return state
+
+
+def _state(flow: ResetFlow) -> dict[str, Any]:
+    if not flow.state:
+        return {}
+    try:
+        return encryption.decrypt_json(flow.state)
+    except encryption.InvalidToken:
+        return {}
+
+
+def _look_alike_state(flow: ResetFlow, method: SecurityMethod) -> dict[str, Any]:
+    if method.key != "security_questions":
+        return {"look_alike": True}
+    # The same made-up questions every time for a name, as a real account would show.
+    seed = hmac.new(settings.SECRET_KEY.encode(), flow.name.encode(), hashlib.sha256).digest()
+    picker = random.Random(seed)
+    keys = picker.sample(sorted(BUILT_IN), policy_snapshot().policy.questions_to_ask)
+    return {"asked": [{"question": key, "text": ""} for key in keys], "look_alike": True}
+
+
+def challenge_form(method: SecurityMethod, flow: ResetFlow, data: Any = None) -> Any:
+    return method.make_challenge_form(_state(flow), data)
+
+
+@dataclass(frozen=True)
+class Answer:
+    ok: bool
+    message: str = ""
+    locked: bool = False
+
+
+def answer(
+    request: HttpRequest, flow: ResetFlow, method: SecurityMethod, cleaned_data: dict[str, Any]
+) -> Answer:
+    subject = f"reset:{flow.name}"
+    # Guessing codes or answers at the reset portal locks it like wrong passwords lock
+    # sign-in, for real and unknown names alike.
+    lock = lockout.current_lockout(subject)
+    if lock.locked:
+        return Answer(False, _locked_message(), locked=True)
+    state = _state(flow)
+    registered = _registered(flow, method.key)
+    ok = False
+    if registered is not None and state and not state.get("look_alike"):
+        result = verify_method(
+            registered, cleaned_data, request=request, purpose="password-reset", state=state
+        )
+        ok = result.ok
+    elif method.key == "security_questions":
+        for _entry in state.get("asked", []):
+            check_password("x", _DUMMY_HASH)  # the time real answers would take
+    if ok:
+        if lock.has_failures:
+            lockout.record_successful_password(subject)
+        flow.verified.append(method.key)
+        flow.kind, flow.contact, flow.contact_ok, flow.state = "", "", False, ""
+        save_flow(request, flow)
+        return Answer(True)
+    after = lockout.record_failed_password(
+        subject, repr(sorted(cleaned_data.items())), threshold=CODE_FAILURE_THRESHOLD
+    )
+    if after.locked:
+        return Answer(False, _locked_message(), locked=True)
+    return Answer(
+        False, _("That didn't work. Check what you entered and try again, or choose another way.")
+    )
+
+
+def _locked_message() -> str:
+    return _("Too many wrong answers. Wait a few minutes before you try again.")
+
+
+def verified_enough(flow: ResetFlow) -> bool:
+    return flow.user is not None and len(flow.verified) >= steps_required()
+
+
+def complete_reset(request: HttpRequest, user: User, new_password: str) -> None:
+    """Set the password, end every session and remembered browser, tell the user."""
+    change_password(user, new_password, request=None)
+    if policy_snapshot().policy.sspr_unlocks_account:
+        # Proving identity twice over is stronger than waiting out a lockout.
+        SignInThrottle.objects.filter(name_digest=lockout.name_digest(user.username)).delete()
+    record_event(AuditEvent.Kind.PASSWORD_RESET, user=user, request=request)
+    end_flow(request)
+    _notify(user)
+
+
+def _notify(user: User) -> None:
+    recipients = {user.email} if user.email else set()
+    for method in RegisteredMethod.objects.filter(user=user, kind="email"):
+        recipients.add(method.data["email"])
+    if not recipients:
+        return
+    organisation = settings.TWOFOLD_ORGANISATION_NAME
+    try:
+        send_mail(
+            subject=_("Your %(organisation)s password was reset") % {"organisation": organisation},
+            message=_(
+                "The password of %(account)s was just reset, and every session was signed out. "
+                "If this wasn't you, contact your administrator right away."
+            )
+            % {"account": user.username},
+            from_email=None,
+            recipient_list=sorted(recipients),
+        )
+    except OSError:
+        logger.warning("could not send the password reset notice", exc_info=True)
+
+
+def method_for(kind: str) -> SecurityMethod | None:
+    method = get_method(kind)
+    return method if method is not None and method.for_password_reset else None
