@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -53,8 +54,13 @@ class PolicySnapshot:
 
 
 _SNAPSHOT_KEY = "policy:snapshot:v1"
-# Edits clear the cached snapshot at once (signals); the timeout only bounds a missed clear.
-_SNAPSHOT_SECONDS = 300
+
+
+def _snapshot_seconds() -> int:
+    # Edits clear the cached snapshot at once (signals), but only in a cache every process
+    # shares (Redis). A process-local cache can't hear another process's edit: keep it brief.
+    shared = "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    return 300 if shared else 2
 
 
 def policy_snapshot() -> PolicySnapshot:
@@ -80,7 +86,7 @@ def policy_snapshot() -> PolicySnapshot:
         },
     )
     try:
-        cache.set(_SNAPSHOT_KEY, snapshot, _SNAPSHOT_SECONDS)
+        cache.set(_SNAPSHOT_KEY, snapshot, _snapshot_seconds())
     except Exception:
         logger.warning("policy cache unreachable; policy not cached")
     return snapshot
@@ -90,7 +96,7 @@ def forget_policy_snapshot(**kwargs: object) -> None:
     try:
         cache.delete(_SNAPSHOT_KEY)
     except Exception:
-        logger.warning("policy cache unreachable; a stale policy may live %ds", _SNAPSHOT_SECONDS)
+        logger.warning("policy cache unreachable; a stale policy may live %ds", _snapshot_seconds())
 
 
 def security_state(user: User) -> UserSecurityState:
