@@ -60,10 +60,11 @@ def _check_limits(user: User, to_number: str) -> None:
 
 BACKOFF_WINDOW_SECONDS = 15 * 60
 BACKOFF_FIRST_WAIT_SECONDS = 30
+FREE_SENDS = 3
 
 
 def _check_backoff(user: User, to_number: str) -> None:
-    """A first send and one quick retry are free; after that each wait doubles (30 s, 60 s...).
+    """Three sends in a row are free (sign up, sign in, a retry); then each wait doubles.
 
     Someone hammering "Send a new code" gets a clear wait instead of a stream of texts.
     """
@@ -73,8 +74,8 @@ def _check_backoff(user: User, to_number: str) -> None:
         history = [t for t in cache.get(key, []) if now - t < BACKOFF_WINDOW_SECONDS]
     except Exception:  # no cache, no backoff: the hard limits still hold
         return
-    if len(history) >= 2:
-        wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - 2)
+    if len(history) >= FREE_SENDS:
+        wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - FREE_SENDS)
         remaining = int(history[-1] + wait - now + 0.999)
         if remaining > 0:
             raise SendRefused(
