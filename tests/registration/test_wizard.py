@@ -198,3 +198,20 @@ def test_wizard_and_security_info_speak_dutch(adele: User, clock: FrozenClock) -
     assert "Gelukt!" in client.get("/setup/done/").content.decode()
     client.post("/setup/done/")
     assert "Beveiligingsgegevens" in client.get("/security-info/").content.decode()
+
+
+def test_wizard_asks_for_two_kinds_when_reset_needs_two(adele: User, clock: FrozenClock) -> None:
+    policy = get_policy()
+    policy.sspr_methods_required = 2
+    policy.save()
+    client = Client()
+    sign_in(client, adele)
+    assert b"Method 1 of 2" in client.get("/setup/").content
+    secret = secret_on(client.get("/setup/method/authenticator_code/").content)
+    code = totp_code(secret, clock.now().timestamp())
+    assert client.post("/setup/method/authenticator_code/", {"code": code})["Location"] == "/setup/"
+    second = client.get("/setup/").content.decode()
+    assert "Method 2 of 2" in second
+    # Another authenticator app is the same kind: it doesn't count as a second method.
+    assert "setup/method/authenticator_code/" not in second
+    assert client.get("/")["Location"] == "/setup/"
