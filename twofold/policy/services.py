@@ -59,7 +59,7 @@ _SNAPSHOT_KEY = "policy:snapshot:v1"
 def _snapshot_seconds() -> int:
     # Edits clear the cached snapshot at once (signals), but only in a cache every process
     # shares (Redis). A process-local cache can't hear another process's edit: keep it brief.
-    shared = "redis" in settings.CACHES["default"]["BACKEND"].lower()
+    shared = "redis" in str(settings.CACHES["default"]["BACKEND"]).lower()
     return 300 if shared else 2
 
 
