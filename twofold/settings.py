@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "twofold.registration",
     "twofold.securityinfo",
     "twofold.sspr",
+    "twofold.apppasswords",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("twofold.securityinfo.urls")),
     path("", include("twofold.messaging.urls")),
     path("", include("twofold.sspr.urls")),
+    path("", include("twofold.apppasswords.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -35,6 +35,8 @@ class AuditEvent(models.Model):
         FRAUD_RESOLVED = "fraud_resolved", _("Fraud alert resolved")
         PASSWORD_RESET_STARTED = "password_reset_started", _("Password reset started")
         PASSWORD_RESET = "password_reset", _("Password reset")
+        APP_PASSWORD_CREATED = "app_password_created", _("App password created")
+        APP_PASSWORD_DELETED = "app_password_deleted", _("App password deleted")
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

@@ -21,6 +21,7 @@ class AuthenticationPolicyAdmin(admin.ModelAdmin):
     filter_horizontal = ("mfa_groups",)
     fieldsets = (
         (None, {"fields": ("mfa_requirement", "mfa_groups", "remember_browser_days")}),
+        (_("App passwords"), {"fields": ("app_passwords_allowed", "app_passwords_in_wizard")}),
         (
             _("Registration"),
             {"fields": ("registration_required", "postpone_days", "reconfirm_days")},

@@ -70,6 +70,16 @@ class AuthenticationPolicy(models.Model):
         default=3,
         validators=[MinValueValidator(3), MaxValueValidator(5)],
     )
+    app_passwords_allowed = models.BooleanField(
+        _("users may create app passwords"),
+        default=True,
+        help_text=_(
+            "For apps that can't do two-step sign-in; they never work on the sign-in page."
+        ),
+    )
+    app_passwords_in_wizard = models.BooleanField(
+        _("ask for an app password in the registration wizard"), default=False
+    )
     sspr_unlocks_account = models.BooleanField(
         _("a password reset also ends a sign-in lockout"), default=True
     )

@@ -13,6 +13,10 @@ from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
 from twofold.accounts.sessions import SESSION_INTERRUPT, SESSION_NEXT, SESSION_WIZARD_ADDED
+from twofold.apppasswords.forms import CreateAppPasswordForm
+from twofold.apppasswords.models import AppPassword
+from twofold.apppasswords.services import AppPasswordRefused, create_app_password
+from twofold.apppasswords.services import allowed as app_passwords_allowed
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.methods.flows import method_of
@@ -21,6 +25,7 @@ from twofold.methods.web import registration_context, try_register
 from twofold.policy.services import (
     mark_info_confirmed,
     may_postpone_registration,
+    policy_snapshot,
     postpone_registration,
     registration_needs,
 )
@@ -116,12 +121,48 @@ def choose_method(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/choose.html", {"methods": methods})
 
 
+def _app_password_due(user: User) -> bool:
+    policy = policy_snapshot().policy
+    return (
+        policy.app_passwords_in_wizard
+        and app_passwords_allowed(user)
+        and not AppPassword.objects.filter(user=user).exists()
+    )
+
+
+@protected
+class AddAppPasswordView(View):
+    """The wizard's app password section, when policy asks for one."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, CreateAppPasswordForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CreateAppPasswordForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        try:
+            record, password = create_app_password(
+                _user(request), form.cleaned_data["name"], request=request
+            )
+        except AppPasswordRefused as refused:
+            form.add_error(None, refused.message)
+            return self._render(request, form, status=400)
+        context = {"record": record, "password": password, "next_url": "wizard"}
+        return render(request, "apppasswords/created.html", context)
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        return render(request, "registration/app_password.html", {"form": form}, status=status)
+
+
 @protected
 class ShowDoneView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = _user(request)
         if not registration_needs(user).satisfied:
             return redirect("registration_show_start")
+        if _app_password_due(user):
+            return redirect("registration_add_app_password")
         added = RegisteredMethod.objects.filter(user=user, pk__in=_added_ids(request))
         rows = [(m, method_of(m)) for m in added]
         return render(request, "registration/done.html", {"added": rows})
@@ -130,6 +171,8 @@ class ShowDoneView(View):
         user = _user(request)
         if not registration_needs(user).satisfied:
             return redirect("registration_show_start")
+        if _app_password_due(user):
+            return redirect("registration_add_app_password")
         mark_info_confirmed(user)
         return _leave_wizard(request)
 

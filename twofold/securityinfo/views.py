@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from twofold.accounts.models import User
 from twofold.accounts.passwords_check import Outcome, verify_password
 from twofold.accounts.sessions import SESSION_SIGNED_IN_AT
+from twofold.apppasswords.services import allowed as app_passwords_allowed
 from twofold.core import clock
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
@@ -86,7 +87,12 @@ class ShowPageView(View):
         return render(
             request,
             "securityinfo/page.html",
-            {"rows": rows, "default": default, "addable": allowed_methods(user)},
+            {
+                "rows": rows,
+                "default": default,
+                "addable": allowed_methods(user),
+                "app_passwords_allowed": app_passwords_allowed(user),
+            },
         )
 
 

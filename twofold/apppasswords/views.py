@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from twofold.accounts.models import User
+from twofold.apppasswords.forms import CreateAppPasswordForm
+from twofold.apppasswords.models import AppPassword
+from twofold.apppasswords.services import (
+    MAX_PER_USER,
+    AppPasswordRefused,
+    allowed,
+    create_app_password,
+    delete_app_password,
+)
+from twofold.securityinfo.views import requires_step_up
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@method_decorator([login_required, never_cache, requires_step_up], name="dispatch")
+class ManageAppPasswordsView(View):
+    """List, create (shown once) and delete app passwords, from the Security info page."""
+
+    template_name = "apppasswords/manage.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, CreateAppPasswordForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CreateAppPasswordForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        try:
+            record, password = create_app_password(
+                _user(request), form.cleaned_data["name"], request=request
+            )
+        except AppPasswordRefused as refused:
+            form.add_error(None, refused.message)
+            return self._render(request, form, status=400)
+        # Shown in this answer only: it is never stored in clear, nor put in the session.
+        return render(
+            request,
+            "apppasswords/created.html",
+            {"record": record, "password": password, "next_url": request.POST.get("then", "")},
+        )
+
+    def _render(
+        self, request: HttpRequest, form: CreateAppPasswordForm, status: int = 200
+    ) -> HttpResponse:
+        user = _user(request)
+        if not allowed(user):
+            raise Http404
+        context = {
+            "form": form,
+            "app_passwords": AppPassword.objects.filter(user=user),
+            "maximum": MAX_PER_USER,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+@require_POST
+@login_required
+@requires_step_up
+def delete(request: HttpRequest, app_password_id: int) -> HttpResponse:
+    if delete_app_password(_user(request), app_password_id, request=request):
+        messages.success(request, _("The app password was deleted; apps using it stop working."))
+    return redirect("apppasswords_manage")
