@@ -130,6 +130,7 @@ class Config:
     email_from: str
     sms_gateway: str
     public_url: str
+    forward_auth_hosts: list[str]
     gateway_timeout_seconds: int
     twilio_account_sid: str
     twilio_auth_token: str
@@ -184,6 +185,7 @@ def load_config() -> Config:
         email_from=env_str("TWOFOLD_EMAIL_FROM", "twofold@localhost"),
         sms_gateway=env_str("TWOFOLD_SMS_GATEWAY", "devphone"),
         public_url=env_str("TWOFOLD_PUBLIC_URL", "http://127.0.0.1:8000"),
+        forward_auth_hosts=env_list("TWOFOLD_FORWARD_AUTH_HOSTS", []),
         gateway_timeout_seconds=env_int(
             "TWOFOLD_GATEWAY_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
         ),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "twofold.securityinfo",
     "twofold.sspr",
     "twofold.apppasswords",
+    "twofold.forwardauth",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -202,6 +203,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = CONFIG.email_from
 TWOFOLD_SMS_GATEWAY = CONFIG.sms_gateway
 TWOFOLD_PUBLIC_URL = CONFIG.public_url
+# Hosts (host[:port]) of apps behind forward-auth, where sign-in may send people back to.
+TWOFOLD_FORWARD_AUTH_HOSTS = CONFIG.forward_auth_hosts
 TWOFOLD_GATEWAY_TIMEOUT_SECONDS = CONFIG.gateway_timeout_seconds
 TWOFOLD_TWILIO = {
     "account_sid": CONFIG.twilio_account_sid,

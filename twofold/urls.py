@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("twofold.messaging.urls")),
     path("", include("twofold.sspr.urls")),
     path("", include("twofold.apppasswords.urls")),
+    path("", include("twofold.forwardauth.urls")),
     path("admin/", admin.site.urls),
 ]
 

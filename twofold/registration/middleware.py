@@ -16,6 +16,8 @@ _ALWAYS_OPEN = {
     "core_healthz",
     "core_readyz",
     "core_metrics",
+    # The proxy's question; it answers "no" itself while the wizard is pending.
+    "forwardauth_check",
     # The dev phone stands in for the user's phone, which a wizard never blocks.
     "messaging_show_devphone",
     "messaging_show_devphone_number",

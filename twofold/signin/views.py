@@ -150,8 +150,9 @@ def _refusal_status(result: SignInResult) -> int:
 def safe_next(request: HttpRequest, default: str | None = None) -> str:
     """Only same-site paths are followed, so sign-in can't become an open redirect."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = {request.get_host(), *settings.TWOFOLD_FORWARD_AUTH_HOSTS}
     if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        target, allowed_hosts=allowed, require_https=request.is_secure()
     ):
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL) if default is None else default
