@@ -26,7 +26,7 @@ run: $(STAMP)
 	TWOFOLD_COOKIE_SECURE=false $(VENV)/bin/twofold serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP)
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	scripts/run-tests
 
 lint: $(TEST_STAMP)
