@@ -105,6 +105,30 @@ def load_or_create_encryption_key(data_dir: Path) -> str:
     return key
 
 
+def load_or_create_rsa_key(data_dir: Path) -> str:
+    """The OpenID Connect signing key (RS256), kept beside the database for one node."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    path = data_dir / "oidc_rsa_key.pem"
+    if path.exists():
+        return path.read_text()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(pem)
+    return pem
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -130,6 +154,7 @@ class Config:
     email_from: str
     sms_gateway: str
     public_url: str
+    oidc_rsa_private_key: str
     forward_auth_hosts: list[str]
     gateway_timeout_seconds: int
     twilio_account_sid: str
@@ -185,6 +210,8 @@ def load_config() -> Config:
         email_from=env_str("TWOFOLD_EMAIL_FROM", "twofold@localhost"),
         sms_gateway=env_str("TWOFOLD_SMS_GATEWAY", "devphone"),
         public_url=env_str("TWOFOLD_PUBLIC_URL", "http://127.0.0.1:8000"),
+        oidc_rsa_private_key=os.environ.get("TWOFOLD_OIDC_RSA_PRIVATE_KEY", "")
+        or load_or_create_rsa_key(data_dir),
         forward_auth_hosts=env_list("TWOFOLD_FORWARD_AUTH_HOSTS", []),
         gateway_timeout_seconds=env_int(
             "TWOFOLD_GATEWAY_TIMEOUT_SECONDS", 10, minimum=1, maximum=60

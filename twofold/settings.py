@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "twofold.sspr",
     "twofold.apppasswords",
     "twofold.forwardauth",
+    "twofold.oidc",
+    "oauth2_provider",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -170,6 +172,26 @@ else:
 CSRF_FAILURE_VIEW = "twofold.core.views.csrf_failure"
 LOGIN_URL = "signin_show_form"
 LOGIN_REDIRECT_URL = "core_show_home"
+
+# --- OpenID Connect provider (django-oauth-toolkit).
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": CONFIG.oidc_rsa_private_key,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "twofold.oidc.validators.TwofoldValidator",
+    "SCOPES": {
+        "openid": _("Sign you in"),
+        "profile": _("Your name and account name"),
+        "email": _("Your email address"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 14 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+}
 
 # --- HTTP security.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("twofold.sspr.urls")),
     path("", include("twofold.apppasswords.urls")),
     path("", include("twofold.forwardauth.urls")),
+    path("", include("twofold.oidc.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -215,3 +215,17 @@ def test_wizard_asks_for_two_kinds_when_reset_needs_two(adele: User, clock: Froz
     # Another authenticator app is the same kind: it doesn't count as a second method.
     assert "setup/method/authenticator_code/" not in second
     assert client.get("/")["Location"] == "/setup/"
+
+
+def test_after_the_wizard_the_user_goes_where_they_were_going(
+    adele: User, clock: FrozenClock
+) -> None:
+    client = Client()
+    client.post(
+        "/signin/",
+        {"username": adele.username, "password": DEFAULT_PASSWORD, "next": "/account/password/"},
+    )
+    secret = secret_on(client.get("/setup/method/authenticator_code/").content)
+    code = totp_code(secret, clock.now().timestamp())
+    client.post("/setup/method/authenticator_code/", {"code": code})
+    assert client.post("/setup/done/")["Location"] == "/account/password/"

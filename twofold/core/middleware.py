@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -7,21 +8,37 @@ from django.http import HttpRequest, HttpResponse
 
 from twofold.core import metrics
 
+logger = logging.getLogger(__name__)
+
 # No inline script or style anywhere in Twofold's pages, so the policy can stay strict.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+_POLICY = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+]
+CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "form-action 'self'"])
+
+# Browsers apply form-action to every redirect after a form is sent: signing in can end at
+# an app (OpenID Connect redirect URI, an app behind forward-auth). Apps add their origins.
+form_action_sources: list[Callable[[], list[str]]] = []
+
+
+def content_security_policy() -> str:
+    extra: list[str] = []
+    for source in form_action_sources:
+        try:
+            extra.extend(source())
+        except Exception:  # a page must still be served when, say, the database is gone
+            logger.warning("form-action source failed; keeping form-action 'self'", exc_info=True)
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    return "; ".join([*_POLICY, " ".join(["form-action 'self'", *sorted(set(extra))])])
 
 
 class ContentSecurityPolicyMiddleware:
@@ -30,7 +47,10 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # Only pages carry forms; other answers keep the fixed policy and cost no lookup.
+        is_page = response.get("Content-Type", "").startswith("text/html")
+        policy = content_security_policy() if is_page else CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from twofold.accounts.models import User
 from twofold.core import clock
+from twofold.core.caching import cache_seconds
 from twofold.methods.base import SecurityMethod
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import all_methods, get_method
@@ -56,13 +56,6 @@ class PolicySnapshot:
 _SNAPSHOT_KEY = "policy:snapshot:v1"
 
 
-def _snapshot_seconds() -> int:
-    # Edits clear the cached snapshot at once (signals), but only in a cache every process
-    # shares (Redis). A process-local cache can't hear another process's edit: keep it brief.
-    shared = "redis" in str(settings.CACHES["default"]["BACKEND"]).lower()
-    return 300 if shared else 2
-
-
 def policy_snapshot() -> PolicySnapshot:
     """The whole policy in one cached object: sign-in reads it several times per request."""
     try:
@@ -86,7 +79,7 @@ def policy_snapshot() -> PolicySnapshot:
         },
     )
     try:
-        cache.set(_SNAPSHOT_KEY, snapshot, _snapshot_seconds())
+        cache.set(_SNAPSHOT_KEY, snapshot, cache_seconds(300))
     except Exception:
         logger.warning("policy cache unreachable; policy not cached")
     return snapshot
@@ -96,7 +89,7 @@ def forget_policy_snapshot(**kwargs: object) -> None:
     try:
         cache.delete(_SNAPSHOT_KEY)
     except Exception:
-        logger.warning("policy cache unreachable; a stale policy may live %ds", _snapshot_seconds())
+        logger.warning("policy cache unreachable; a stale policy may live %ds", cache_seconds(300))
 
 
 def security_state(user: User) -> UserSecurityState:

@@ -88,6 +88,7 @@ def begin_second_step(request: HttpRequest, user: User, next_url: str) -> bool:
         request.session[SESSION_NEXT] = next_url
         record_event(AuditEvent.Kind.PASSWORD_ACCEPTED, user=user, request=request)
         return True
+    request.session[SESSION_NEXT] = next_url
     complete_sign_in(request, user, amr=["pwd"], trusted_browser=trusted, view=view)
     return False
 

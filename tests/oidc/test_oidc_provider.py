@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from oauth2_provider.models import get_application_model
+
+from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in
+from twofold.accounts.models import User
+from twofold.oidc.claims import acr_value, amr_values
+
+pytestmark = pytest.mark.django_db
+
+CALLBACK = "https://wiki.contoso.example/callback"
+
+
+@pytest.fixture
+def app() -> dict[str, str]:
+    out = io.StringIO()
+    call_command("oidcclient", "add", "Wiki", "--redirect-uri", CALLBACK, stdout=out)
+    text = out.getvalue()
+    return {
+        "client_id": re.search(r"client_id: (\S+)", text).group(1),  # type: ignore[union-attr]
+        "client_secret": re.search(r"shown once\): (\S+)", text).group(1),  # type: ignore[union-attr]
+    }
+
+
+def authorize_url(app: dict[str, str], verifier: str, **extra: str) -> str:
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    query = {
+        "response_type": "code",
+        "client_id": app["client_id"],
+        "redirect_uri": CALLBACK,
+        "scope": "openid profile email",
+        "state": "s1",
+        "nonce": "n1",
+        "code_challenge": challenge.decode(),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    return "/o/authorize/?" + urlencode(query)
+
+
+def exchange(client: Client, app: dict[str, str], location: str, verifier: str) -> dict:  # type: ignore[type-arg]
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    response = client.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "code_verifier": verifier,
+        },
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def id_token_claims(token: dict) -> dict:  # type: ignore[type-arg]
+    import json
+
+    payload = token["id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@pytest.mark.parametrize(
+    ("session_amr", "expected"),
+    [
+        (["pwd"], ["pwd"]),
+        (["pwd", "authenticator_code"], ["pwd", "otp", "mfa"]),
+        (["pwd", "phone_text"], ["pwd", "sms", "mfa"]),
+        (["pwd", "mfa", "office_call"], ["pwd", "tel", "mfa"]),
+        (["pwd", "security_key"], ["pwd", "hwk", "mfa"]),
+    ],
+)
+def test_amr_values_follow_rfc_8176(session_amr: list[str], expected: list[str]) -> None:
+    assert amr_values(session_amr) == expected
+    assert acr_value(expected) == (
+        "urn:twofold:acr:mfa" if "mfa" in expected else "urn:twofold:acr:pwd"
+    )
+
+
+def test_code_flow_gives_an_id_token_saying_password_and_code(
+    adele: User, add_authenticator, clock: FrozenClock, app: dict[str, str]
+) -> None:
+    _, secret = add_authenticator(adele)
+    client = Client()
+    sign_in(client, adele, secret, clock.now().timestamp())
+    verifier = secrets.token_urlsafe(48)
+    response = client.get(authorize_url(app, verifier))
+    assert response.status_code == 302 and response["Location"].startswith(CALLBACK)
+    claims = id_token_claims(exchange(client, app, response["Location"], verifier))
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
+    assert claims["acr"] == "urn:twofold:acr:mfa"
+    assert claims["preferred_username"] == adele.username
+    assert claims["nonce"] == "n1"
+
+
+def test_asking_for_two_step_steps_up_a_password_only_session(
+    adele: User, add_authenticator, clock: FrozenClock, app: dict[str, str]
+) -> None:
+    _, secret = add_authenticator(adele)
+    trusted = Client()
+    from twofold.policy.services import get_policy
+
+    policy = get_policy()
+    policy.remember_browser_days = 30
+    policy.save()
+    # A remembered browser signs in with the password alone...
+    sign_in(trusted, adele, secret, clock.now().timestamp(), remember_browser="on")
+    trusted.post("/signout/")
+    clock.advance(30)
+    assert (
+        trusted.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})[
+            "Location"
+        ]
+        == "/"
+    )
+    verifier = secrets.token_urlsafe(48)
+    plain = trusted.get(authorize_url(app, verifier))
+    assert id_token_claims(exchange(trusted, app, plain["Location"], verifier))["amr"] == ["pwd"]
+    # ...until an app asks for two-step verification.
+    url = authorize_url(app, verifier, acr_values="urn:twofold:acr:mfa")
+    step_up = trusted.get(url)
+    assert step_up["Location"].startswith("/security-info/verify/?next=%2Fo%2Fauthorize%2F")
+    from tests.conftest import totp_code
+
+    back = trusted.post(step_up["Location"], {"code": totp_code(secret, clock.now().timestamp())})
+    assert back["Location"] == url
+    response = trusted.get(url)
+    assert id_token_claims(exchange(trusted, app, response["Location"], verifier))["acr"] == (
+        "urn:twofold:acr:mfa"
+    )
+
+
+def test_two_step_asked_of_a_user_without_a_second_factor_is_refused(
+    adele: User, app: dict[str, str]
+) -> None:
+    from twofold.policy.services import get_policy
+
+    policy = get_policy()
+    policy.registration_required = False
+    policy.save()
+    client = Client()
+    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    response = client.get(authorize_url(app, "v" * 50, acr_values="mfa"))
+    assert response["Location"].startswith(CALLBACK + "?error=access_denied")
+
+
+def test_unknown_redirect_uri_is_never_redirected_to(
+    adele: User, add_authenticator, clock: FrozenClock, app: dict[str, str]
+) -> None:
+    _, secret = add_authenticator(adele)
+    client = Client()
+    sign_in(client, adele, secret, clock.now().timestamp())
+    url = authorize_url(app, "v" * 50).replace("wiki.contoso.example", "evil.example")
+    response = client.get(url)
+    assert response.status_code in (400, 200)
+    assert "evil.example" not in response.get("Location", "")
+
+
+def test_pages_allow_forms_to_end_at_registered_apps(db: None, app: dict[str, str]) -> None:
+    policy = Client().get("/signin/")["Content-Security-Policy"]
+    assert "form-action 'self' https://wiki.contoso.example" in policy
+
+
+def test_discovery_and_keys_are_published(db: None) -> None:
+    client = Client()
+    discovery = client.get("/o/.well-known/openid-configuration").json()
+    assert discovery["authorization_endpoint"].endswith("/o/authorize/")
+    keys = client.get("/o/.well-known/jwks.json").json()["keys"]
+    assert keys and keys[0]["kty"] == "RSA"
+
+
+def test_oidcclient_refuses_a_bad_redirect_uri(db: None) -> None:
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="not an http"):
+        call_command("oidcclient", "add", "Bad", "--redirect-uri", "javascript:alert(1)")
+    assert not get_application_model().objects.exists()

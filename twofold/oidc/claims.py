@@ -1,0 +1,32 @@
+"""Authentication method references (RFC 8176) and the acr values Twofold issues."""
+
+from __future__ import annotations
+
+ACR_PASSWORD = "urn:twofold:acr:pwd"  # noqa: S105  (a name, not a secret)
+ACR_MFA = "urn:twofold:acr:mfa"
+# Accepted in acr_values as asking for two-step verification.
+ACR_MFA_REQUESTS = {ACR_MFA, "mfa", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
+
+_METHOD_AMR = {
+    "authenticator_code": "otp",
+    "phone_text": "sms",
+    "phone_call": "tel",
+    "office_call": "tel",
+    "security_key": "hwk",
+}
+
+
+def amr_values(session_amr: list[str]) -> list[str]:
+    """["pwd", "authenticator_code"] -> ["pwd", "otp", "mfa"]."""
+    values = []
+    for entry in session_amr:
+        value = "pwd" if entry == "pwd" else _METHOD_AMR.get(entry)
+        if value and value not in values:
+            values.append(value)
+    if "pwd" in values and len(values) > 1:
+        values.append("mfa")
+    return values
+
+
+def acr_value(amr: list[str]) -> str:
+    return ACR_MFA if "mfa" in amr else ACR_PASSWORD
