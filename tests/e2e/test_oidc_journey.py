@@ -10,7 +10,8 @@ import subprocess
 import pytest
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.jose import JsonWebKey, jwt
+from joserfc import jwt
+from joserfc.jwk import KeySet
 from playwright.sync_api import Page, Route, expect
 
 from tests.conftest import totp_code
@@ -101,17 +102,14 @@ def test_app_signs_in_with_password_and_code_and_learns_how(
     token = rp.fetch_token(
         discovery["token_endpoint"], authorization_response=callback, code_verifier=verifier
     )
-    keys = JsonWebKey.import_key_set(requests.get(discovery["jwks_uri"], timeout=10).json())
-    claims = jwt.decode(
-        token["id_token"],
-        keys,
-        claims_options={
-            "iss": {"essential": True, "value": discovery["issuer"]},
-            "aud": {"essential": True, "value": client_app["client_id"]},
-            "nonce": {"essential": True, "value": nonce},
-        },
-    )
-    claims.validate()
+    keys = KeySet.import_key_set(requests.get(discovery["jwks_uri"], timeout=10).json())
+    token_claims = jwt.decode(token["id_token"], keys, algorithms=["RS256"])
+    jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": discovery["issuer"]},
+        aud={"essential": True, "value": client_app["client_id"]},
+        nonce={"essential": True, "value": nonce},
+    ).validate(token_claims.claims)
+    claims = token_claims.claims
     assert claims["amr"] == ["pwd", "otp", "mfa"]
     assert claims["acr"] == "urn:twofold:acr:mfa"
     assert claims["preferred_username"] == USER
