@@ -48,7 +48,8 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # Only pages carry forms; other answers keep the fixed policy and cost no lookup.
-        is_page = response.get("Content-Type", "").startswith("text/html")
+        is_page = response.status_code < 300 or response.status_code >= 400
+        is_page = is_page and response.get("Content-Type", "").startswith("text/html")
         policy = content_security_policy() if is_page else CONTENT_SECURITY_POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
