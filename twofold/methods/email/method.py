@@ -127,7 +127,7 @@ class EmailMethod(SecurityMethod):
                 subject=_("Your %(organisation)s verification code")
                 % {"organisation": organisation},
                 message=_(
-                    "Your verification code is %(code)s\\n\\n"
+                    "Your verification code is %(code)s\n\n"
                     "Use it to verify your identity at %(organisation)s. It works for %(minutes)d "
                     "minutes. If you didn't ask for a code, you can ignore this email."
                 )
