@@ -154,6 +154,8 @@ class Config:
     email_from: str
     sms_gateway: str
     public_url: str
+    webauthn_rp_id: str
+    webauthn_origins: list[str]
     oidc_rsa_private_key: str
     forward_auth_hosts: list[str]
     gateway_timeout_seconds: int
@@ -210,6 +212,8 @@ def load_config() -> Config:
         email_from=env_str("TWOFOLD_EMAIL_FROM", "twofold@localhost"),
         sms_gateway=env_str("TWOFOLD_SMS_GATEWAY", "devphone"),
         public_url=env_str("TWOFOLD_PUBLIC_URL", "http://127.0.0.1:8000"),
+        webauthn_rp_id=env_str("TWOFOLD_WEBAUTHN_RP_ID", "localhost"),
+        webauthn_origins=env_list("TWOFOLD_WEBAUTHN_ORIGINS", ["http://localhost:8000"]),
         oidc_rsa_private_key=os.environ.get("TWOFOLD_OIDC_RSA_PRIVATE_KEY", "")
         or load_or_create_rsa_key(data_dir),
         forward_auth_hosts=env_list("TWOFOLD_FORWARD_AUTH_HOSTS", []),

@@ -225,6 +225,10 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = CONFIG.email_from
 TWOFOLD_SMS_GATEWAY = CONFIG.sms_gateway
 TWOFOLD_PUBLIC_URL = CONFIG.public_url
+# Security keys are bound to this relying-party ID (a domain, never an IP address) and
+# accepted only from these page origins.
+TWOFOLD_WEBAUTHN_RP_ID = CONFIG.webauthn_rp_id
+TWOFOLD_WEBAUTHN_ORIGINS = CONFIG.webauthn_origins
 # Hosts (host[:port]) of apps behind forward-auth, where sign-in may send people back to.
 TWOFOLD_FORWARD_AUTH_HOSTS = CONFIG.forward_auth_hosts
 TWOFOLD_GATEWAY_TIMEOUT_SECONDS = CONFIG.gateway_timeout_seconds

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import RequestFactory
 
 from tests.conftest import FrozenClock, totp_code
+from tests.methods.soft_authenticator import SoftAuthenticator, corrupt_signature
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.messaging.models import Outbound
@@ -182,6 +183,31 @@ class QuestionsDriver(AuthenticatorCodeDriver):
         return {**right, "answer_0": f"wrong answer {attempt}"}
 
 
+class SecurityKeyDriver(AuthenticatorCodeDriver):
+    """Plays a FIDO2 key (a software authenticator per user)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, SoftAuthenticator] = {}
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        key = self.keys.setdefault(user.pk, SoftAuthenticator())
+        return {"credential": key.create(pending["challenge"]), "name": "blue key"}
+
+    def wrong_registration_proof(
+        self, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        key = self.keys.setdefault(user.pk, SoftAuthenticator())
+        return {"credential": key.create("bm90LXRoZS1jaGFsbGVuZ2U"), "name": "blue key"}
+
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {"credential": self.keys[registered.user.pk].assert_(state["challenge"])}
+
+    def wrong_proof(self, right: dict[str, Any], attempt: int = 0) -> dict[str, Any]:
+        return {"credential": corrupt_signature(right["credential"], attempt)}
+
+
 def clock_at(now: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(now, tz=dt.UTC)
 
@@ -193,6 +219,7 @@ DRIVERS: dict[str, Any] = {
     "office_call": OfficeCallDriver(),
     "email": EmailDriver(),
     "security_questions": QuestionsDriver(),
+    "security_key": SecurityKeyDriver(),
 }
 
 

@@ -37,6 +37,10 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         APP_PASSWORD_CREATED = "app_password_created", _("App password created")
         APP_PASSWORD_DELETED = "app_password_deleted", _("App password deleted")
+        SECURITY_KEY_COUNTER_REGRESSED = (
+            "security_key_counter_regressed",
+            _("Security key sign count went back (possible clone)"),
+        )
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

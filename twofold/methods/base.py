@@ -39,10 +39,13 @@ class NotAnsweredYet(VerificationFailed):
 class NewMethod:
     """What a finished registration stores: a label, secret data and a counter."""
 
-    def __init__(self, label: str, data: dict[str, Any], counter: int = 0) -> None:
+    def __init__(
+        self, label: str, data: dict[str, Any], counter: int = 0, lookup_key: str = ""
+    ) -> None:
         self.label = label
         self.data = data
         self.counter = counter
+        self.lookup_key = lookup_key
 
 
 class SecurityMethod(ABC):

@@ -55,6 +55,7 @@ def register_method(
             kind=method.key,
             label=new.label,
             counter=new.counter,
+            lookup_key=new.lookup_key,
             is_default=method.for_two_step and not any(m.is_default for m in existing),
         )
         registered.data = new.data

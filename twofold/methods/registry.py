@@ -6,11 +6,13 @@ from twofold.methods.base import SecurityMethod
 from twofold.methods.email.method import EmailMethod
 from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
 from twofold.methods.questions.method import SecurityQuestionsMethod
+from twofold.methods.security_key.method import SecurityKeyMethod
 from twofold.methods.totp.method import AuthenticatorCodeMethod
 
 _METHODS: dict[str, SecurityMethod] = {
     method.key: method
     for method in [
+        SecurityKeyMethod(),
         AuthenticatorCodeMethod(),
         TextMethod(),
         CallMethod(),
