@@ -35,7 +35,7 @@ def test_registered_key_is_found_by_its_credential_id(adele: User) -> None:
 def test_the_same_key_cannot_be_registered_twice(adele: User) -> None:
     key = SoftAuthenticator()
     register(adele, key)
-    with pytest.raises(VerificationFailed, match="already in your security info"):
+    with pytest.raises(VerificationFailed, match="already registered"):
         register(adele, key, "again")
 
 
@@ -101,3 +101,37 @@ def test_malformed_credentials_get_a_clear_answer(
     )
     assert response.status_code == 400
     assert not RegisteredMethod.objects.filter(kind="security_key").exists()
+
+
+def test_a_forged_answer_with_a_low_count_raises_no_clone_alarm(adele: User) -> None:
+    from tests.methods.soft_authenticator import corrupt_signature
+
+    key = SoftAuthenticator()
+    registered = register(adele, key)
+    ok = key.assert_("Y2gx", count=10)
+    assert verify_method(registered, {"credential": ok}, state={"challenge": "Y2gx"}).ok
+    forged = corrupt_signature(key.assert_("Y2gy", count=1))
+    assert not verify_method(registered, {"credential": forged}, state={"challenge": "Y2gy"}).ok
+    assert not AuditEvent.objects.filter(
+        kind=AuditEvent.Kind.SECURITY_KEY_COUNTER_REGRESSED
+    ).exists()
+
+
+def test_a_key_registered_to_someone_else_is_refused(make_user) -> None:
+    key = SoftAuthenticator()
+    register(make_user("adele@contoso.example"), key)
+    with pytest.raises(VerificationFailed, match="already registered"):
+        register(make_user("alex@contoso.example"), key)
+
+
+def test_an_unreadable_answer_does_not_count_as_a_wrong_one(
+    adele: User,
+    add_authenticator,
+    clock: FrozenClock,
+) -> None:
+    _, secret = add_authenticator(adele)
+    client = Client()
+    sign_in(client, adele, secret, clock.now().timestamp())
+    for _ in range(6):
+        client.post("/security-info/add/security_key/", {"name": "k", "credential": "{broken"})
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_LOCKED).exists()

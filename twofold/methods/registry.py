@@ -11,9 +11,10 @@ from twofold.methods.totp.method import AuthenticatorCodeMethod
 
 _METHODS: dict[str, SecurityMethod] = {
     method.key: method
+    # Declared in the order the wizard suggests them: the authenticator app first.
     for method in [
-        SecurityKeyMethod(),
         AuthenticatorCodeMethod(),
+        SecurityKeyMethod(),
         TextMethod(),
         CallMethod(),
         OfficeCallMethod(),
@@ -25,6 +26,10 @@ _METHODS: dict[str, SecurityMethod] = {
 
 def all_methods() -> list[SecurityMethod]:
     return sorted(_METHODS.values(), key=lambda method: -method.strength)
+
+
+def methods_in_suggested_order() -> list[SecurityMethod]:
+    return list(_METHODS.values())
 
 
 def get_method(key: str) -> SecurityMethod | None:

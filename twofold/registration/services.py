@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twofold.accounts.models import User
 from twofold.methods.base import SecurityMethod
-from twofold.methods.registry import get_method
+from twofold.methods.registry import get_method, methods_in_suggested_order
 from twofold.policy.services import (
     RegistrationNeeds,
     allowed_methods,
@@ -17,8 +17,11 @@ def methods_that_help(user: User, needs: RegistrationNeeds | None = None) -> lis
     """Allowed methods that would meet an open need, strongest (the suggested one) first."""
     needs = needs or registration_needs(user)
     have_for_reset = {m.kind for m in usable_registered_methods(user, for_two_step=False)}
+    allowed = {method.key for method in allowed_methods(user)}
     helpful = []
-    for method in allowed_methods(user):
+    for method in methods_in_suggested_order():
+        if method.key not in allowed:
+            continue
         if needs.two_step and method.for_two_step:
             helpful.append(method)
         elif (

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -43,18 +45,24 @@ def new_challenge() -> str:
 
 def registration_options(
     *, rp_id: str, rp_name: str, user_pk: int, user_name: str, display_name: str,
-    challenge: str, exclude: list[str],
+    challenge: str, exclude: list[str], want_attestation: bool = False,
 ) -> str:  # fmt: skip
     options = generate_registration_options(
         rp_id=rp_id,
         rp_name=rp_name,
-        # A stable, opaque handle: never the account name, which a key may show to others.
-        user_id=hashlib.sha256(f"twofold-user:{user_pk}".encode()).digest(),
+        # A stable, opaque handle (keyed, so it can't be worked out from the account id):
+        # never the account name, which a key may show to others.
+        user_id=hmac.new(
+            settings.SECRET_KEY.encode(), f"webauthn-user:{user_pk}".encode(), hashlib.sha256
+        ).digest(),
         user_name=user_name,
         user_display_name=display_name,
         challenge=base64url_to_bytes(challenge),
         timeout=120_000,
-        attestation=AttestationConveyancePreference.DIRECT,
+        # Attestation (the key's model) only when policy checks models: it costs a prompt.
+        attestation=AttestationConveyancePreference.DIRECT
+        if want_attestation
+        else AttestationConveyancePreference.NONE,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.PREFERRED,
             user_verification=UserVerificationRequirement.REQUIRED,
@@ -119,14 +127,21 @@ def verify_assertion(
     public_key: str,
     sign_count: int,
 ) -> int:
-    """Returns the authenticator's new sign count."""
+    """Returns the authenticator's new sign count (the caller compares it with the stored one)."""
     verified = verify_authentication_response(
         credential=credential_json,
         expected_challenge=base64url_to_bytes(challenge),
         expected_rp_id=rp_id,
         expected_origin=origins,
         credential_public_key=base64url_to_bytes(public_key),
-        credential_current_sign_count=sign_count,
+        # 0: the library would judge the count before the signature, so a forged answer
+        # could raise the clone alarm. The caller compares counts once the signature holds.
+        credential_current_sign_count=0,
         require_user_verification=True,
     )
     return verified.new_sign_count
+
+
+def credential_digest(credential_id: str) -> str:
+    """The indexed lookup for a credential id, which may be longer than a column allows."""
+    return hashlib.sha256(credential_id.encode()).hexdigest()

@@ -30,12 +30,16 @@ def _credential_ids(user: User) -> list[str]:
     from twofold.methods.models import RegisteredMethod
 
     return [
-        key
-        for key in RegisteredMethod.objects.filter(user=user, kind="security_key").values_list(
-            "lookup_key", flat=True
-        )
-        if key
+        registered.data["credential_id"]
+        for registered in RegisteredMethod.objects.filter(user=user, kind="security_key")
     ]
+
+
+def _registered_anywhere(credential_id: str) -> bool:
+    from twofold.methods.models import RegisteredMethod
+
+    digest = ceremony.credential_digest(credential_id)
+    return RegisteredMethod.objects.filter(kind="security_key", lookup_key=digest).exists()
 
 
 class SecurityKeyMethod(SecurityMethod):
@@ -68,6 +72,7 @@ class SecurityKeyMethod(SecurityMethod):
             display_name=user.name_to_show,
             challenge=pending["challenge"],
             exclude=_credential_ids(user),
+            want_attestation=bool(_allowed_aaguids()),
         )
         return {"webauthn_options": options, "webauthn_mode": "create"}
 
@@ -85,8 +90,9 @@ class SecurityKeyMethod(SecurityMethod):
         except ceremony.CeremonyError as error:
             logger.info("security key registration refused: %s", error)
             raise VerificationFailed(_ceremony_message(str(error))) from None
-        if new.credential_id in _credential_ids(user):
-            raise VerificationFailed(_("This security key is already in your security info."))
+        # One key is one factor, for one account: never counted twice, never shared.
+        if _registered_anywhere(new.credential_id):
+            raise VerificationFailed(_("This security key is already registered."))
         allowed = _allowed_aaguids()
         if allowed and new.aaguid not in allowed:
             raise VerificationFailed(
@@ -101,7 +107,7 @@ class SecurityKeyMethod(SecurityMethod):
                 "attestation_format": new.attestation_format,
             },
             counter=new.sign_count,
-            lookup_key=new.credential_id,
+            lookup_key=ceremony.credential_digest(new.credential_id),
         )
 
     def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
@@ -141,17 +147,17 @@ class SecurityKeyMethod(SecurityMethod):
                 sign_count=method.counter,
             )
         except ceremony.CeremonyError as error:
-            text = str(error)
-            if "sign count" in text.lower():
-                _flag_counter_regression(method)
-                raise VerificationFailed(
-                    _(
-                        "This security key answered like a copy of itself. "
-                        "Contact your administrator before you use it again."
-                    )
-                ) from None
-            logger.info("security key assertion refused: %s", text)
-            raise VerificationFailed(_ceremony_message(text)) from None
+            logger.info("security key assertion refused: %s", error)
+            raise VerificationFailed(_ceremony_message(str(error))) from None
+        # WebAuthn §6.1.1: a count that doesn't grow means two devices hold this key.
+        if (new_count or method.counter) and new_count <= method.counter:
+            _flag_counter_regression(method)
+            raise VerificationFailed(
+                _(
+                    "This security key answered like a copy of itself. "
+                    "Contact your administrator before you use it again."
+                )
+            )
         method.counter = new_count
         method.data = {**data, "last_challenge": challenge}
 
