@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from twofold.methods.base import NotAnsweredYet, VerificationFailed
+
+if TYPE_CHECKING:
+    from twofold.methods.models import RegisteredMethod
 
 DIGITS = 6
 
@@ -23,3 +32,33 @@ def code_hash(code: str) -> str:
 
 def code_matches(code: str, expected_hash: str) -> bool:
     return hmac.compare_digest(code_hash(code), expected_hash)
+
+
+def new_code_state(code: str, now: dt.datetime, lifetime_seconds: int) -> dict[str, Any]:
+    """What a challenge keeps of a sent code: never the code itself."""
+    return {
+        "code_hash": code_hash(code),
+        "expires": now.timestamp() + lifetime_seconds,
+        # Grows with every code sent, whatever the clock says (see accept_once).
+        "issued": time.time_ns() // 1000,
+    }
+
+
+def check_sent_code(
+    state: dict[str, Any], code: str, now: dt.datetime, *, not_sent: str, wrong: str
+) -> None:
+    if "code_hash" not in state:
+        raise NotAnsweredYet(not_sent)
+    if now.timestamp() >= float(state["expires"]):
+        raise NotAnsweredYet(_("This code has expired. Send a new code and use that one."))
+    if not code_matches(code, state["code_hash"]):
+        raise VerificationFailed(wrong)
+
+
+def accept_once(state: dict[str, Any], method: RegisteredMethod, *, used: str) -> None:
+    """Each challenge has a number that only grows; the caller holds the method's row lock,
+    so an answer (or an older one) is accepted once even when two requests race with it."""
+    issued = int(state.get("issued", 0))
+    if issued <= method.counter:
+        raise VerificationFailed(used)
+    method.counter = issued

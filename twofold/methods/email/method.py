@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from twofold.core import clock, ratelimit
 from twofold.methods import codes
-from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.email.forms import SEND, EmailAddressForm, EmailCodeForm
 
 if TYPE_CHECKING:
@@ -76,7 +75,7 @@ class EmailMethod(SecurityMethod):
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
-        check_sent_code(pending, cleaned_data["code"], now)
+        _check(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"email": pending["email"]})
 
     def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
@@ -100,11 +99,8 @@ class EmailMethod(SecurityMethod):
         now: dt.datetime,
         state: dict[str, Any],
     ) -> None:
-        check_sent_code(state, cleaned_data["code"], now)
-        issued = int(state["issued"])
-        if issued <= method.counter:  # accepted once, even if two requests race
-            raise VerificationFailed(_("This code was already used. Send a new code."))
-        method.counter = issued
+        _check(state, cleaned_data["code"], now)
+        codes.accept_once(state, method, used=_("This code was already used. Send a new code."))
 
     def describe(self, method: RegisteredMethod) -> str:
         return mask_address(method.data["email"])
@@ -144,18 +140,14 @@ class EmailMethod(SecurityMethod):
             raise VerificationFailed(
                 _("We couldn't send an email right now. Try again later or use another way.")
             ) from None
-        lifetime = settings.TWOFOLD_PHONE_CODE_MINUTES * 60
-        return {
-            "code_hash": codes.code_hash(code),
-            "expires": now.timestamp() + lifetime,
-            "issued": time.time_ns() // 1000,
-        }
+        return codes.new_code_state(code, now, settings.TWOFOLD_PHONE_CODE_MINUTES * 60)
 
 
-def check_sent_code(state: dict[str, Any], code: str, now: dt.datetime) -> None:
-    if "code_hash" not in state:
-        raise NotAnsweredYet(_("First ask for a code to be sent."))
-    if now.timestamp() >= float(state["expires"]):
-        raise NotAnsweredYet(_("This code has expired. Send a new code and use that one."))
-    if not codes.code_matches(code, state["code_hash"]):
-        raise VerificationFailed(_("That code isn't right. Check it and try again."))
+def _check(state: dict[str, Any], code: str, now: dt.datetime) -> None:
+    codes.check_sent_code(
+        state,
+        code,
+        now,
+        not_sent=_("First ask for a code to be sent."),
+        wrong=_("That code isn't right. Check it and try again."),
+    )

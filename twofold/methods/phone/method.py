@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
@@ -134,12 +133,7 @@ class TextMethod(PhoneMethod):
         state: dict[str, Any],
     ) -> None:
         _check_code(state, cleaned_data["code"], now)
-        # Each sent code has a number that only grows; the row is locked here, so a code
-        # (or an older one) is accepted once even if two requests race with it.
-        issued = int(state["issued"])
-        if issued <= method.counter:
-            raise VerificationFailed(_("This code was already used. Send a new code."))
-        method.counter = issued
+        codes.accept_once(state, method, used=_("This code was already used. Send a new code."))
 
     def _send_code(
         self, user: User, number: str, now: dt.datetime, *, purpose: str
@@ -153,12 +147,7 @@ class TextMethod(PhoneMethod):
             messaging.send_text(user, number, body, purpose=purpose)
         except messaging.SendRefused as refused:
             raise VerificationFailed(refused.message) from None
-        lifetime = settings.TWOFOLD_PHONE_CODE_MINUTES * 60
-        return {
-            "code_hash": codes.code_hash(code),
-            "expires": now.timestamp() + lifetime,
-            "issued": time.time_ns() // 1000,
-        }
+        return codes.new_code_state(code, now, settings.TWOFOLD_PHONE_CODE_MINUTES * 60)
 
 
 class CallMethod(PhoneMethod):
@@ -263,12 +252,13 @@ def _contacted(pending: dict[str, Any]) -> bool:
 
 
 def _check_code(state: dict[str, Any], code: str, now: dt.datetime) -> None:
-    if "code_hash" not in state:
-        raise NotAnsweredYet(_("First select Contact me (or Send a new code) to get a code."))
-    if now.timestamp() >= float(state["expires"]):
-        raise NotAnsweredYet(_("This code has expired. Send a new code and use that one."))
-    if not codes.code_matches(code, state["code_hash"]):
-        raise VerificationFailed(_("That code isn't right. Check the text and try again."))
+    codes.check_sent_code(
+        state,
+        code,
+        now,
+        not_sent=_("First select Contact me (or Send a new code) to get a code."),
+        wrong=_("That code isn't right. Check the text and try again."),
+    )
 
 
 def _check_call(user: User, state: dict[str, Any]) -> None:

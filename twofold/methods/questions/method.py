@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from twofold.methods import codes
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.questions.catalogue import BUILT_IN, available_questions, normalise_answer
 from twofold.methods.questions.forms import AnswerQuestionsForm, ChooseQuestionsForm
@@ -114,10 +115,7 @@ class SecurityQuestionsMethod(SecurityMethod):
         ]
         if not all(results):
             raise VerificationFailed(_("One or more answers aren't right."))
-        issued = int(state.get("issued", 0))
-        if issued <= method.counter:
-            raise VerificationFailed(_("These answers were already used. Start again."))
-        method.counter = issued
+        codes.accept_once(state, method, used=_("These answers were already used. Start again."))
 
     def describe(self, method: RegisteredMethod) -> str:
         count = len(method.data["answers"])
