@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,28 +184,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
 
 
-@pytest.fixture(scope="session")
-def twofold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """A real Twofold server with the demo organisation, on a free port, for the whole session."""
-    workdir = tmp_path_factory.mktemp("twofold-e2e")
-    data_dir = workdir / "data"
-    env = _server_env(data_dir)
-    twofold = _twofold_command()
-
-    _run([*twofold, "migrate", "--no-input"], env, workdir)
-    _run([*twofold, "demo"], env, workdir)
-    accounts = _parse_demo_accounts(data_dir / "demo-accounts.txt")
-    expected = {"admin@contoso.example", "adele@contoso.example", "alex@contoso.example"}
-    assert expected <= accounts.keys(), f"demo accounts file lists only {sorted(accounts)}"
-    _add_users(twofold, E2E_USERS, E2E_PASSWORD, env, workdir)
-    accounts |= dict.fromkeys(E2E_USERS, E2E_PASSWORD)
-
-    port = _free_port()
+@contextmanager
+def serving(
+    workdir: Path, env: dict[str, str], *, port: int | None = None, host: str = "127.0.0.1"
+) -> Iterator[tuple[str, Path]]:
+    """``twofold serve`` on a free port until the block ends; yields (base URL, log file)."""
+    port = port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*twofold, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*_twofold_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             cwd=workdir,
             stdout=log,
@@ -224,11 +214,31 @@ def twofold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
                     f"{STARTUP_TIMEOUT_SECONDS:.0f} s:\n{log_path.read_text(errors='replace')}"
                 )
             time.sleep(0.1)
+        yield f"http://{host}:{port}", log_path
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def twofold_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real Twofold server with the demo organisation, on a free port, for the whole session."""
+    workdir = tmp_path_factory.mktemp("twofold-e2e")
+    data_dir = workdir / "data"
+    env = _server_env(data_dir)
+    twofold = _twofold_command()
+
+    _run([*twofold, "migrate", "--no-input"], env, workdir)
+    _run([*twofold, "demo"], env, workdir)
+    accounts = _parse_demo_accounts(data_dir / "demo-accounts.txt")
+    expected = {"admin@contoso.example", "adele@contoso.example", "alex@contoso.example"}
+    assert expected <= accounts.keys(), f"demo accounts file lists only {sorted(accounts)}"
+    _add_users(twofold, E2E_USERS, E2E_PASSWORD, env, workdir)
+    accounts |= dict.fromkeys(E2E_USERS, E2E_PASSWORD)
+
+    with serving(workdir, env) as (base_url, log_path):
         yield RunningServer(
             base_url=base_url, accounts=accounts, data_dir=data_dir, log_path=log_path
         )
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="session")

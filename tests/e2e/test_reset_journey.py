@@ -17,14 +17,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import (
     PAGE_TIMEOUT_MS,
-    STARTUP_TIMEOUT_SECONDS,
     RunningServer,
     _free_port,
-    _healthy,
     _run,
     _server_env,
-    _stop,
     _twofold_command,
+    serving,
 )
 from tests.e2e.journey import code_field, sign_in_with_password
 
@@ -98,27 +96,13 @@ def reset_server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iter
         "p.sspr_methods_required = 2; p.save()"
     )
     _run([*twofold, "shell", "-c", policy], env, workdir)
-    port = _free_port()
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*twofold, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not _healthy(f"http://127.0.0.1:{port}/healthz"):
-            assert process.poll() is None, log_path.read_text(errors="replace")
-            assert time.monotonic() < deadline, log_path.read_text(errors="replace")
-            time.sleep(0.1)
+    with serving(workdir, env, host="127.0.0.1") as (base_url, log):
         yield RunningServer(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=base_url,
             accounts=dict.fromkeys(USERS, PASSWORD),
             data_dir=Path(workdir / "data"),
-            log_path=log_path,
+            log_path=log,
         )
-    finally:
-        _stop(process)
 
 
 @pytest.fixture

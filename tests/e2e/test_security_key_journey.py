@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,14 +11,12 @@ from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expec
 
 from tests.e2e.conftest import (
     PAGE_TIMEOUT_MS,
-    STARTUP_TIMEOUT_SECONDS,
     RunningServer,
     _free_port,
-    _healthy,
     _run,
     _server_env,
-    _stop,
     _twofold_command,
+    serving,
 )
 from tests.e2e.journey import sign_in_with_password, sign_out
 
@@ -51,26 +48,13 @@ def key_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
         "p.sspr_enabled = False; p.save()"
     )
     _run([*twofold, "shell", "-c", policy], env, workdir)
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*twofold, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not _healthy(f"http://127.0.0.1:{port}/healthz"):
-            assert process.poll() is None, log_path.read_text(errors="replace")
-            assert time.monotonic() < deadline, log_path.read_text(errors="replace")
-            time.sleep(0.1)
+    with serving(workdir, env, port=port, host="localhost") as (base_url, log):
         yield RunningServer(
-            base_url=f"http://localhost:{port}",
+            base_url=base_url,
             accounts=dict.fromkeys(USERS, PASSWORD),
             data_dir=Path(workdir / "data"),
-            log_path=log_path,
+            log_path=log,
         )
-    finally:
-        _stop(process)
 
 
 @pytest.fixture
