@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.contrib.sessions.backends.db import SessionStore as DBStore
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+# What an unreachable Redis raises; other cache backends don't fail this way.
+_CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
 
 # Session keys written at sign-in and read back when the row is saved.
 SESSION_IP = "twofold_ip"
@@ -30,7 +37,35 @@ SESSION_WIZARD_ADDED = "twofold_wizard_added"
 
 
 class SessionStore(CachedDBStore):
+    """The cache speeds sessions up; the database keeps them. With the cache (Redis) down,
+    sessions carry on from the database alone instead of failing every request."""
+
     cache_key_prefix = "twofold.session"
+
+    def load(self) -> dict[str, Any]:
+        try:
+            return super().load()
+        except _CACHE_ERRORS:
+            logger.warning("session cache unreachable; reading the session from the database")
+            return DBStore.load(self)
+
+    def exists(self, session_key: str) -> bool:
+        try:
+            return super().exists(session_key)
+        except _CACHE_ERRORS:
+            return DBStore.exists(self, session_key)
+
+    def save(self, must_create: bool = False) -> None:
+        try:
+            super().save(must_create)  # the database row is written before the cache
+        except _CACHE_ERRORS:
+            logger.warning("session cache unreachable; session kept in the database only")
+
+    def delete(self, session_key: str | None = None) -> None:
+        try:
+            super().delete(session_key)
+        except _CACHE_ERRORS:
+            DBStore.delete(self, session_key)
 
     @classmethod
     def get_model_class(cls) -> Any:
