@@ -187,3 +187,42 @@ def test_oidcclient_refuses_a_bad_redirect_uri(db: None) -> None:
     with pytest.raises(CommandError, match="not an http"):
         call_command("oidcclient", "add", "Bad", "--redirect-uri", "javascript:alert(1)")
     assert not get_application_model().objects.exists()
+
+
+def test_refresh_token_gives_new_tokens_once(
+    adele: User,
+    add_authenticator,
+    clock: FrozenClock,
+    app: dict[str, str],
+) -> None:
+    _, secret = add_authenticator(adele)
+    client = Client()
+    sign_in(client, adele, secret, clock.now().timestamp())
+    verifier = secrets.token_urlsafe(48)
+    token = exchange(client, app, client.get(authorize_url(app, verifier))["Location"], verifier)
+    refresh = {
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+        "client_id": app["client_id"],
+        "client_secret": app["client_secret"],
+    }
+    renewed = client.post("/o/token/", refresh)
+    assert renewed.status_code == 200
+    assert renewed.json()["access_token"] != token["access_token"]
+    assert client.post("/o/token/", refresh).status_code == 400, "refresh tokens rotate"
+
+
+def test_logout_from_an_app_ends_the_twofold_session(
+    adele: User,
+    add_authenticator,
+    clock: FrozenClock,
+    app: dict[str, str],
+) -> None:
+    _, secret = add_authenticator(adele)
+    client = Client()
+    sign_in(client, adele, secret, clock.now().timestamp())
+    verifier = secrets.token_urlsafe(48)
+    token = exchange(client, app, client.get(authorize_url(app, verifier))["Location"], verifier)
+    response = client.get("/o/logout/", {"id_token_hint": token["id_token"]})
+    assert response.status_code in (200, 302)
+    assert client.get("/")["Location"].startswith("/signin/")
