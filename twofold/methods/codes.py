@@ -62,3 +62,24 @@ def accept_once(state: dict[str, Any], method: RegisteredMethod, *, used: str) -
     if issued <= method.counter:
         raise VerificationFailed(used)
     method.counter = issued
+
+
+class SentCodeChallenge:
+    """Challenge handling for methods that send a code (text, email): a reload reuses the
+    code while it lives, and an answer is checked and then used up."""
+
+    def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
+        raise NotImplementedError
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        return "code_hash" in state and now.timestamp() < float(state["expires"])
+
+    def verify(
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
+    ) -> None:
+        self.check_code(state, cleaned_data["code"], now)
+        accept_once(state, method, used=_("This code was already used. Send a new code."))

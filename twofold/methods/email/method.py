@@ -34,7 +34,7 @@ def mask_address(address: str) -> str:
     return f"{local[:2]}\u2022\u2022\u2022@{domain}"
 
 
-class EmailMethod(SecurityMethod):
+class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     key = "email"
     name = gettext_lazy("Email")
     description = gettext_lazy(
@@ -75,7 +75,7 @@ class EmailMethod(SecurityMethod):
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
-        _check(pending, cleaned_data["code"], now)
+        self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"email": pending["email"]})
 
     def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
@@ -89,18 +89,14 @@ class EmailMethod(SecurityMethod):
     ) -> dict[str, Any]:
         return {"contacted": mask_address(method.data["email"]), "error": state.get("error", "")}
 
-    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
-        return "code_hash" in state and now.timestamp() < float(state["expires"])
-
-    def verify(
-        self,
-        method: RegisteredMethod,
-        cleaned_data: dict[str, Any],
-        now: dt.datetime,
-        state: dict[str, Any],
-    ) -> None:
-        _check(state, cleaned_data["code"], now)
-        codes.accept_once(state, method, used=_("This code was already used. Send a new code."))
+    def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
+        codes.check_sent_code(
+            state,
+            code,
+            now,
+            not_sent=_("First ask for a code to be sent."),
+            wrong=_("That code isn't right. Check it and try again."),
+        )
 
     def describe(self, method: RegisteredMethod) -> str:
         return mask_address(method.data["email"])
@@ -141,13 +137,3 @@ class EmailMethod(SecurityMethod):
                 _("We couldn't send an email right now. Try again later or use another way.")
             ) from None
         return codes.new_code_state(code, now, settings.TWOFOLD_PHONE_CODE_MINUTES * 60)
-
-
-def _check(state: dict[str, Any], code: str, now: dt.datetime) -> None:
-    codes.check_sent_code(
-        state,
-        code,
-        now,
-        not_sent=_("First ask for a code to be sent."),
-        wrong=_("That code isn't right. Check it and try again."),
-    )

@@ -88,7 +88,7 @@ class PhoneMethod(SecurityMethod):
             )
 
 
-class TextMethod(PhoneMethod):
+class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     key = "phone_text"
     name = gettext_lazy("Phone: text message")
     description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
@@ -109,7 +109,7 @@ class TextMethod(PhoneMethod):
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
-        _check_code(pending, cleaned_data["code"], now)
+        self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"number": pending["number"]})
 
     def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
@@ -122,18 +122,14 @@ class TextMethod(PhoneMethod):
         except VerificationFailed as refused:
             return {"error": refused.message}
 
-    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
-        return "code_hash" in state and now.timestamp() < float(state["expires"])
-
-    def verify(
-        self,
-        method: RegisteredMethod,
-        cleaned_data: dict[str, Any],
-        now: dt.datetime,
-        state: dict[str, Any],
-    ) -> None:
-        _check_code(state, cleaned_data["code"], now)
-        codes.accept_once(state, method, used=_("This code was already used. Send a new code."))
+    def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
+        codes.check_sent_code(
+            state,
+            code,
+            now,
+            not_sent=_("First select Contact me (or Send a new code) to get a code."),
+            wrong=_("That code isn't right. Check the text and try again."),
+        )
 
     def _send_code(
         self, user: User, number: str, now: dt.datetime, *, purpose: str
@@ -249,16 +245,6 @@ def masked_or_empty(number: str) -> str:
 
 def _contacted(pending: dict[str, Any]) -> bool:
     return "code_hash" in pending or "call_token" in pending
-
-
-def _check_code(state: dict[str, Any], code: str, now: dt.datetime) -> None:
-    codes.check_sent_code(
-        state,
-        code,
-        now,
-        not_sent=_("First select Contact me (or Send a new code) to get a code."),
-        wrong=_("That code isn't right. Check the text and try again."),
-    )
 
 
 def _check_call(user: User, state: dict[str, Any]) -> None:
