@@ -133,6 +133,15 @@ class SecurityMethod(ABC):
         ``method.counter``/``method.data`` (the caller saves). Raises VerificationFailed.
         """
 
+    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+        """At password reset, for a name with no such method: a made-up challenge, the same
+        for the same name (``seed``), so the page can't tell which accounts exist."""
+        return {}
+
+    def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The page context for a made-up challenge (see look_alike_state)."""
+        return {}
+
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         """Whether the typed address or number is this method's (see reset_contact_label)."""
         return False

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,6 @@ from twofold.methods import encryption
 from twofold.methods.base import SecurityMethod
 from twofold.methods.flows import CODE_FAILURE_THRESHOLD, verify_method
 from twofold.methods.models import RegisteredMethod
-from twofold.methods.questions.catalogue import BUILT_IN
 from twofold.methods.registry import all_methods, get_method
 from twofold.policy.services import policy_snapshot, usable_registered_methods
 
@@ -175,13 +173,19 @@ def _state(flow: ResetFlow) -> dict[str, Any]:
 
 
 def _look_alike_state(flow: ResetFlow, method: SecurityMethod) -> dict[str, Any]:
-    if method.key != "security_questions":
-        return {"look_alike": True}
-    # The same made-up questions every time for a name, as a real account would show.
     seed = hmac.new(settings.SECRET_KEY.encode(), flow.name.encode(), hashlib.sha256).digest()
-    picker = random.Random(seed)
-    keys = picker.sample(sorted(BUILT_IN), policy_snapshot().policy.questions_to_ask)
-    return {"asked": [{"question": key, "text": ""} for key in keys], "look_alike": True}
+    return {**method.look_alike_state(seed), "look_alike": True}
+
+
+def page_context(request: HttpRequest, flow: ResetFlow, method: SecurityMethod) -> dict[str, Any]:
+    """What the challenge page needs (a key's options...), real or made up alike."""
+    state = _state(flow)
+    registered = _registered(flow, method.key)
+    if not state:
+        return {}
+    if state.get("look_alike") or registered is None:
+        return method.look_alike_context(state)
+    return method.challenge_context(registered, state, request)
 
 
 def challenge_form(method: SecurityMethod, flow: ResetFlow, data: Any = None) -> Any:

@@ -150,6 +150,7 @@ class VerifyMethodView(View):
         status: int = 200,
     ) -> HttpResponse:
         context = {
+            **services.page_context(request, flow, method),
             "method": method,
             "form": form,
             "registered": None,  # never show an id: it would tell the account exists

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,12 @@ class SecurityQuestionsMethod(SecurityMethod):
 
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         return bool(state.get("asked"))
+
+    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+        _to_register, to_ask = _policy_counts()
+        picker = random.Random(seed)
+        keys = picker.sample(sorted(BUILT_IN), to_ask)
+        return {"asked": [{"question": key, "text": ""} for key in keys]}
 
     def verify(
         self,

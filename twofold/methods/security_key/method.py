@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from webauthn.helpers import bytes_to_base64url
 
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.security_key import ceremony
@@ -50,8 +52,7 @@ class SecurityKeyMethod(SecurityMethod):
     )
     strength = 80
     for_two_step = True
-    # The reset portal can't run a WebAuthn ceremony yet without telling who has a key.
-    for_password_reset = False
+    for_password_reset = True
     registration_form = RegisterSecurityKeyForm
     challenge_form = UseSecurityKeyForm
     registration_template = "methods/security_key/register.html"
@@ -121,6 +122,18 @@ class SecurityKeyMethod(SecurityMethod):
         rp_id, _origins = _relying_party()
         options = ceremony.authentication_options(
             rp_id=rp_id, challenge=state["challenge"], credential_ids=[method.data["credential_id"]]
+        )
+        return {"webauthn_options": options, "webauthn_mode": "get"}
+
+    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+        # A made-up credential id, stable per name: the page looks as if a key were registered.
+        fake = bytes_to_base64url(hashlib.sha256(b"webauthn-look-alike:" + seed).digest())
+        return {"challenge": ceremony.new_challenge(), "fake_credential": fake}
+
+    def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
+        rp_id, _origins = _relying_party()
+        options = ceremony.authentication_options(
+            rp_id=rp_id, challenge=state["challenge"], credential_ids=[state["fake_credential"]]
         )
         return {"webauthn_options": options, "webauthn_mode": "get"}
 
