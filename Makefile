@@ -44,6 +44,7 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/signin.py
+	$(PY) bench/totp.py
 
 clean:
 	rm -rf $(VENV) data
