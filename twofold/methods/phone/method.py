@@ -127,7 +127,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
             state,
             code,
             now,
-            not_sent=_("First select Contact me (or Send a new code) to get a code."),
+            not_sent=_("First select Text me a code (or Send a new code) to get a code."),
             wrong=_("That code isn't right. Check the text and try again."),
         )
 
