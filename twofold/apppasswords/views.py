@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,22 +40,7 @@ class ManageAppPasswordsView(View):
         return self._render(request, CreateAppPasswordForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CreateAppPasswordForm(request.POST)
-        if not form.is_valid():
-            return self._render(request, form, status=400)
-        try:
-            record, password = create_app_password(
-                _user(request), form.cleaned_data["name"], request=request
-            )
-        except AppPasswordRefused as refused:
-            form.add_error(None, refused.message)
-            return self._render(request, form, status=400)
-        # Shown in this answer only: it is never stored in clear, nor put in the session.
-        return render(
-            request,
-            "apppasswords/created.html",
-            {"record": record, "password": password, "next_url": request.POST.get("then", "")},
-        )
+        return create_from_post(request, self._render, next_url=request.POST.get("then", ""))
 
     def _render(
         self, request: HttpRequest, form: CreateAppPasswordForm, status: int = 200
@@ -67,6 +54,28 @@ class ManageAppPasswordsView(View):
             "maximum": MAX_PER_USER,
         }
         return render(request, self.template_name, context, status=status)
+
+
+def create_from_post(
+    request: HttpRequest,
+    render_form: Callable[..., HttpResponse],
+    *,
+    next_url: str,
+) -> HttpResponse:
+    """Create from the posted form and show the password once; else the form with why not."""
+    form = CreateAppPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            record, password = create_app_password(
+                _user(request), form.cleaned_data["name"], request=request
+            )
+        except AppPasswordRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            # Shown in this answer only: it is never stored in clear, nor put in the session.
+            context = {"record": record, "password": password, "next_url": next_url}
+            return render(request, "apppasswords/created.html", context)
+    return render_form(request, form, status=400)
 
 
 @require_POST

@@ -15,8 +15,8 @@ from twofold.accounts.models import User
 from twofold.accounts.sessions import SESSION_INTERRUPT, SESSION_NEXT, SESSION_WIZARD_ADDED
 from twofold.apppasswords.forms import CreateAppPasswordForm
 from twofold.apppasswords.models import AppPassword
-from twofold.apppasswords.services import AppPasswordRefused, create_app_password
 from twofold.apppasswords.services import allowed as app_passwords_allowed
+from twofold.apppasswords.views import create_from_post
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.methods.flows import method_of
@@ -138,18 +138,7 @@ class AddAppPasswordView(View):
         return self._render(request, CreateAppPasswordForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CreateAppPasswordForm(request.POST)
-        if not form.is_valid():
-            return self._render(request, form, status=400)
-        try:
-            record, password = create_app_password(
-                _user(request), form.cleaned_data["name"], request=request
-            )
-        except AppPasswordRefused as refused:
-            form.add_error(None, refused.message)
-            return self._render(request, form, status=400)
-        context = {"record": record, "password": password, "next_url": "wizard"}
-        return render(request, "apppasswords/created.html", context)
+        return create_from_post(request, self._render, next_url="wizard")
 
     def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
         return render(request, "registration/app_password.html", {"form": form}, status=status)
