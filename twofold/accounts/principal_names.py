@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +35,27 @@ def validate_principal_name(value: str) -> None:
             _("Enter your account name as name@organisation, for example adele@contoso.example."),
             code="invalid",
         )
+
+
+class PrincipalNameField(forms.CharField):
+    """The account name as typed on sign-in and reset pages: checked, then normalised."""
+
+    def __init__(self, *, placeholder: str = "", **kwargs: Any) -> None:
+        attrs = {"autocomplete": "username", "autofocus": True}
+        if placeholder:
+            attrs["placeholder"] = placeholder
+        super().__init__(
+            label=_("Account name"),
+            max_length=MAX_LENGTH,
+            error_messages={
+                "required": _("Enter your account name, for example adele@contoso.example."),
+                "max_length": _("An account name has at most %(limit_value)d characters."),
+            },
+            widget=forms.EmailInput(attrs=attrs),
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> str:
+        name = super().clean(value)
+        validate_principal_name(name)
+        return normalise_principal_name(name)

@@ -5,24 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from twofold.accounts.principal_names import (
-    MAX_LENGTH,
-    normalise_principal_name,
-    validate_principal_name,
-)
+from twofold.accounts.principal_names import PrincipalNameField
 from twofold.sspr import captcha
 
 
 class StartResetForm(forms.Form):
-    username = forms.CharField(
-        label=_("Account name"),
-        max_length=MAX_LENGTH,
-        error_messages={
-            "required": _("Enter your account name, for example adele@contoso.example."),
-            "max_length": _("An account name has at most %(limit_value)d characters."),
-        },
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
+    username = PrincipalNameField()
     captcha = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
     sum_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
     sum_answer = forms.CharField(
@@ -31,11 +19,6 @@ class StartResetForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-
-    def clean_username(self) -> str:
-        value = self.cleaned_data["username"]
-        validate_principal_name(value)
-        return normalise_principal_name(value)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
