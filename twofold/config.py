@@ -180,6 +180,9 @@ class Config:
     ip_failure_limit: int
     session_hours: int
     database_pool_size: int
+    push_challenge_seconds: int
+    push_activation_minutes: int
+    push_location_header: str
 
 
 def load_config() -> Config:
@@ -242,4 +245,11 @@ def load_config() -> Config:
         ip_failure_limit=env_int("TWOFOLD_IP_FAILURE_LIMIT", 100, minimum=1),
         session_hours=env_int("TWOFOLD_SESSION_HOURS", 12, minimum=1, maximum=24 * 90),
         database_pool_size=env_int("TWOFOLD_DATABASE_POOL_SIZE", 10, minimum=2, maximum=500),
+        push_challenge_seconds=env_int(
+            "TWOFOLD_PUSH_CHALLENGE_SECONDS", 120, minimum=30, maximum=600
+        ),
+        push_activation_minutes=env_int(
+            "TWOFOLD_PUSH_ACTIVATION_MINUTES", 10, minimum=2, maximum=60
+        ),
+        push_location_header=env_str("TWOFOLD_PUSH_LOCATION_HEADER"),
     )

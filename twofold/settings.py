@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "twofold.signin",
     "twofold.methods",
     "twofold.messaging",
+    "twofold.push",
     "twofold.policy",
     "twofold.registration",
     "twofold.securityinfo",
@@ -255,6 +256,13 @@ TWOFOLD_MESSAGE_LIMITS = {
     "per_number_hour": 5,
     "per_country_hour": 200,
 }
+
+# Authenticator app notifications: how long one may be answered, how long an activation
+# code works, and a reverse proxy's header holding the caller's location (e.g. a GeoIP city).
+TWOFOLD_PUSH_CHALLENGE_SECONDS = CONFIG.push_challenge_seconds
+TWOFOLD_PUSH_ACTIVATION_MINUTES = CONFIG.push_activation_minutes
+TWOFOLD_PUSH_LOCATION_HEADER = CONFIG.push_location_header
+TWOFOLD_REDIS_URL = CONFIG.redis_url
 
 # --- Languages.
 LANGUAGE_CODE = "en"

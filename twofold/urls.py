@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("twofold.registration.urls")),
     path("", include("twofold.securityinfo.urls")),
     path("", include("twofold.messaging.urls")),
+    path("", include("twofold.push.urls")),
     path("", include("twofold.sspr.urls")),
     path("", include("twofold.apppasswords.urls")),
     path("", include("twofold.forwardauth.urls")),

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 
 from tests.conftest import FrozenClock, totp_code
 from tests.methods.soft_authenticator import SoftAuthenticator, corrupt_signature
+from tests.push.soft_device import SoftDevice
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.messaging.models import Outbound
@@ -208,11 +209,49 @@ class SecurityKeyDriver(AuthenticatorCodeDriver):
         return {"credential": corrupt_signature(right["credential"], attempt)}
 
 
+class AuthenticatorAppDriver(AuthenticatorCodeDriver):
+    """Plays the Twofold Authenticator: activates, then approves with the number shown."""
+
+    def __init__(self) -> None:
+        self.devices: dict[int, SoftDevice] = {}
+
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        device = self.devices[user.pk] = SoftDevice()
+        device.activate(pending["code"])
+        advanced = method.advance_registration(user, pending, {"action": "check"}, clock_at(now))
+        assert advanced is not None
+        return advanced
+
+    def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
+        assert self.devices[user.pk].approve_latest(pending["number"]) == "approved"
+        return {"action": "finish"}
+
+    def wrong_registration_proof(
+        self, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        wrong = f"{(int(pending['number']) + 1 - 10) % 90 + 10}"
+        assert self.devices[user.pk].approve_latest(wrong) == "wrong_number"
+        return {"action": "finish"}
+
+    def challenge_proof(
+        self, registered: RegisteredMethod, now: float, state: dict[str, Any]
+    ) -> dict[str, Any]:
+        assert "error" not in state, state
+        assert self.devices[registered.user.pk].approve_latest(state["number"]) == "approved"
+        return {}
+
+    def wrong_proof(self, right: dict[str, Any], attempt: int = 0) -> dict[str, Any]:
+        return {"code": f"{(123456 + attempt) % 1_000_000:06d}"}
+
+
 def clock_at(now: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(now, tz=dt.UTC)
 
 
 DRIVERS: dict[str, Any] = {
+    "authenticator_app": AuthenticatorAppDriver(),
     "authenticator_code": AuthenticatorCodeDriver(),
     "phone_text": TextDriver(),
     "phone_call": CallDriver(),

@@ -42,6 +42,16 @@ class AuditEvent(models.Model):
             _("Security key sign count went back (possible clone)"),
         )
         TRUSTED_BROWSER_ADDED = "trusted_browser_added", _("Browser remembered for sign-in")
+        PUSH_DEVICE_ACTIVATED = "push_device_activated", _("Authenticator app activated")
+        PUSH_SENT = "push_sent", _("Notification sent to the authenticator app")
+        PUSH_APPROVED = "push_approved", _("Notification approved in the app")
+        PUSH_DENIED = "push_denied", _("Notification denied in the app")
+        PUSH_WRONG_NUMBER = "push_wrong_number", _("Wrong number typed in the app")
+        PUSH_THROTTLED = "push_throttled", _("Notifications paused after unanswered or denied ones")
+        PUSH_BAD_SIGNATURE = (
+            "push_bad_signature",
+            _("Authenticator app answer with a bad signature"),
+        )
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=64, choices=Kind.choices, db_index=True)

@@ -12,13 +12,19 @@ def client_ip(request: HttpRequest) -> str:
     Trusting the header unconditionally would let an attacker pick a fresh "IP"
     per request and walk around every per-IP rate limit.
     """
+    return address_of(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def address_of(remote_addr: str, forwarded_for: str) -> str:
+    """client_ip() from the connection's address and the X-Forwarded-For header."""
     if settings.TWOFOLD_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         # The proxy appends the address it saw; the right-most entry is the one it vouches for.
-        candidate = forwarded.split(",")[-1].strip() if forwarded else ""
+        candidate = forwarded_for.split(",")[-1].strip() if forwarded_for else ""
         if candidate and _is_ip(candidate):
             return candidate
-    return request.META.get("REMOTE_ADDR") or "0.0.0.0"  # noqa: S104
+    return remote_addr or "0.0.0.0"  # noqa: S104
 
 
 def user_agent(request: HttpRequest) -> str:

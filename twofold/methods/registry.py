@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from twofold.methods.authenticator.method import AuthenticatorAppMethod
 from twofold.methods.base import SecurityMethod
 from twofold.methods.email.method import EmailMethod
 from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
@@ -13,6 +14,7 @@ _METHODS: dict[str, SecurityMethod] = {
     method.key: method
     # Declared in the order the wizard suggests them: the authenticator app first.
     for method in [
+        AuthenticatorAppMethod(),
         AuthenticatorCodeMethod(),
         SecurityKeyMethod(),
         TextMethod(),

@@ -8,6 +8,8 @@ ACR_MFA = "urn:twofold:acr:mfa"
 ACR_MFA_REQUESTS = {ACR_MFA, "mfa", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
 _METHOD_AMR = {
+    # A signature by a key kept in the app (RFC 8176 "swk").
+    "authenticator_app": "swk",
     "authenticator_code": "otp",
     "phone_text": "sms",
     "phone_call": "tel",

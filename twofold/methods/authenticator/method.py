@@ -1,0 +1,346 @@
+"""The Twofold Authenticator: notifications with number matching, and codes when offline.
+
+Registration activates the app (QR code, or code + URL), then a test notification must be
+approved before anything is saved. The same registration gives the app a verification-code
+secret, so the challenge page also takes a code from the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import segno
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from twofold.accounts.sessions import SESSION_NEXT
+from twofold.core import clock
+from twofold.core.network import client_ip, user_agent
+from twofold.methods.authenticator.browsers import describe_browser
+from twofold.methods.authenticator.forms import (
+    CHECK_ACTIVATION,
+    FINISH,
+    START_OVER,
+    AuthenticatorAppAnswerForm,
+    RegisterAuthenticatorAppForm,
+)
+from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.fraud import blocked_message, has_open_fraud_alert
+from twofold.methods.totp import otp
+from twofold.push import services as push
+from twofold.push.models import PushChallenge
+
+if TYPE_CHECKING:
+    from twofold.accounts.models import User
+    from twofold.methods.models import RegisteredMethod
+
+Status = PushChallenge.Status
+
+
+class AuthenticatorAppMethod(SecurityMethod):
+    key = push.METHOD_KEY
+    name = gettext_lazy("Twofold Authenticator")
+    description = gettext_lazy(
+        "Approve sign-ins with a notification in the Twofold Authenticator app, "
+        "or type the code it shows when you're offline."
+    )
+    # Above plain codes: the answer is signed by a key that never leaves the device, and
+    # number matching ties it to the screen the user is looking at.
+    strength = 70
+    for_two_step = True
+    for_password_reset = True
+    registration_form = RegisterAuthenticatorAppForm
+    challenge_form = AuthenticatorAppAnswerForm
+    registration_template = "methods/authenticator_app/register.html"
+    challenge_template = "methods/authenticator_app/challenge.html"
+
+    # --- Registration -------------------------------------------------------------------
+
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        secret = otp.new_secret()
+        ticket = push.start_activation(user, secret)
+        return {
+            "activation_id": ticket.activation_id,
+            "code": ticket.code,
+            "wait_token": ticket.wait_token,
+            "totp_secret": secret,
+        }
+
+    def registration_context(
+        self, user: User, pending: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {"different_app_url": _different_app_url(user, request)}
+        if "challenge_id" in pending:
+            status = push.outcome(pending["challenge_id"], user, clock.now())
+            return context | {
+                "step": "test",
+                "action": FINISH,
+                "number": pending["number"],
+                "device_name": pending.get("device_name", ""),
+                "wait_url": reverse("push_wait_answer", args=[pending["challenge_wait_token"]]),
+                "answer_message": _test_answer_message(status),
+            }
+        activation = push.activation_of(pending["activation_id"], user)
+        now = clock.now()
+        activated = activation is not None and activation.activated_at is not None
+        expired = activation is None or (not activated and push.activation_expired(activation, now))
+        url = request.build_absolute_uri(reverse("push_activate_device"))
+        link = "twofold://activate?" + urlencode({"code": pending["code"], "url": url})
+        return context | {
+            "step": "scan",
+            "action": START_OVER if expired else CHECK_ACTIVATION,
+            "expired": expired,
+            "activated": activated,
+            "qr_data_uri": segno.make(link, error="m").svg_data_uri(scale=4, border=2),
+            "activation_code": push.grouped_code(pending["code"]),
+            "activation_url": url,
+            "wait_url": reverse("push_wait_answer", args=[pending["wait_token"]]),
+        }
+
+    def advance_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any] | None:
+        action = cleaned_data["action"]
+        if action == FINISH:
+            return None
+        if action == START_OVER:
+            return self.begin_registration(user)
+        activation = push.activation_of(pending["activation_id"], user)
+        if activation is None or activation.activated_at is None:
+            if activation is None or push.activation_expired(activation, now):
+                raise VerificationFailed(
+                    _("This activation code has expired. Select Start over for a new one.")
+                )
+            raise VerificationFailed(
+                _(
+                    "The app hasn't been added yet. Scan the QR code with Twofold Authenticator "
+                    "(or enter the code and URL), then select Next."
+                )
+            )
+        details = push.NotificationDetails(
+            purpose=PushChallenge.Purpose.ACTIVATION_TEST,
+            app_name=settings.TWOFOLD_ORGANISATION_NAME,
+        )
+        try:
+            ticket = push.send_notification(user, activation.device_id, details)
+        except push.PushRefused as refused:
+            raise VerificationFailed(refused.message) from None
+        return pending | {
+            "challenge_id": ticket.challenge_id,
+            "number": ticket.number,
+            "challenge_wait_token": ticket.wait_token,
+            "device_name": activation.device_name,
+        }
+
+    def finish_registration(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        challenge_id = pending.get("challenge_id")
+        if not challenge_id:
+            raise NotAnsweredYet(_("First add the account in the app, then select Next."))
+        status = push.outcome(challenge_id, user, now)
+        if status in (Status.DENIED, Status.WRONG_NUMBER, Status.FRAUD_REPORTED):
+            raise VerificationFailed(_test_answer_message(status))
+        if status != Status.APPROVED:
+            raise NotAnsweredYet(
+                _test_answer_message(status)
+                or _("Approve the notification in the app, then select Next.")
+            )
+        activation = push.activation_of(pending["activation_id"], user)
+        if activation is None or not push.consume_approval(
+            challenge_id, user, activation.device_id
+        ):
+            raise VerificationFailed(_("This approval was already used. Start over."))
+        push.finish_activation(activation)
+        return NewMethod(
+            label=activation.device_name,
+            data={
+                "device_id": activation.device_id,
+                "public_key": activation.public_key,
+                "key_type": activation.key_type,
+                "totp_secret": pending["totp_secret"],
+            },
+            lookup_key=activation.device_id,
+        )
+
+    # --- Challenges -----------------------------------------------------------------------
+
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        if has_open_fraud_alert(method.user):
+            return {"error": blocked_message()}
+        try:
+            ticket = push.send_notification(
+                method.user, method.data["device_id"], _notification_details(request)
+            )
+        except push.PushRefused as refused:
+            return {"error": refused.message}
+        return {
+            "challenge_id": ticket.challenge_id,
+            "number": ticket.number,
+            "wait_token": ticket.wait_token,
+            "expires": ticket.expires,
+        }
+
+    def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
+        # A reload shows the same notification: sending again would only tire the user.
+        return "challenge_id" in state and now.timestamp() < float(state["expires"])
+
+    def challenge_context(
+        self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
+    ) -> dict[str, Any]:
+        if "challenge_id" not in state:
+            return {"error": state.get("error", "")}
+        status = push.outcome(state["challenge_id"], method.user, clock.now())
+        return {
+            "number": state["number"],
+            "wait_url": reverse("push_wait_answer", args=[state["wait_token"]]),
+            "answer_message": _challenge_answer_message(status),
+        }
+
+    def verify(
+        self,
+        method: RegisteredMethod,
+        cleaned_data: dict[str, Any],
+        now: dt.datetime,
+        state: dict[str, Any],
+    ) -> None:
+        data = method.data
+        code = cleaned_data.get("code")
+        if code:
+            step = otp.matching_step(data["totp_secret"], code, now.timestamp(), method.counter)
+            if step is None:
+                raise VerificationFailed(
+                    _("That code didn't work. Use the current code shown in the app.")
+                )
+            method.counter = step
+            return
+        challenge_id = state.get("challenge_id")
+        if not challenge_id:
+            raise NotAnsweredYet(
+                _("Select Send another notification, or enter the code shown in the app.")
+            )
+        status = push.outcome(challenge_id, method.user, now)
+        if status == Status.APPROVED:
+            if not push.consume_approval(challenge_id, method.user, data["device_id"]):
+                raise VerificationFailed(_("This approval was already used."))
+            return
+        message = _challenge_answer_message(status)
+        if status in (Status.DENIED, Status.WRONG_NUMBER, Status.FRAUD_REPORTED, Status.CONSUMED):
+            # Counted like a wrong code: someone may be trying their luck.
+            raise VerificationFailed(message)
+        raise NotAnsweredYet(
+            message or _("We haven't had your answer yet. Approve the notification in the app.")
+        )
+
+    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+        derived = hmac.new(seed, b"authenticator-app", hashlib.sha256).digest()
+        # The wait token matches no notification: its long poll waits like a real one.
+        return {"number": f"{10 + derived[0] % 90}", "wait_token": derived[1:25].hex()}
+
+    def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "number": state["number"],
+            "wait_url": reverse("push_wait_answer", args=[state["wait_token"]]),
+            "answer_message": "",
+        }
+
+    def describe(self, method: RegisteredMethod) -> str:
+        return method.label or _("Twofold Authenticator")
+
+
+def _notification_details(request: HttpRequest) -> push.NotificationDetails:
+    from twofold.policy.services import method_options  # policy imports the registry
+
+    options = method_options(push.METHOD_KEY)
+    url_name = getattr(request.resolver_match, "url_name", "") or ""
+    if url_name.startswith("sspr"):
+        purpose = PushChallenge.Purpose.PASSWORD_RESET
+    elif url_name.startswith("securityinfo") or url_name.startswith("registration"):
+        purpose = PushChallenge.Purpose.STEP_UP
+    else:
+        purpose = PushChallenge.Purpose.SIGN_IN
+    show_location = options.get("show_location", True)
+    header = settings.TWOFOLD_PUSH_LOCATION_HEADER
+    return push.NotificationDetails(
+        purpose=purpose,
+        app_name=_requesting_app(request) if options.get("show_app_name", True) else "",
+        ip_address=client_ip(request) if show_location else None,
+        location=(request.headers.get(header, "") if header and show_location else ""),
+        browser=describe_browser(user_agent(request)),
+        require_pin=bool(options.get("require_pin", False)),
+    )
+
+
+def _requesting_app(request: HttpRequest) -> str:
+    """The app the user is signing in to: an OpenID Connect client's name, else Twofold."""
+    next_url = request.session.get(SESSION_NEXT, "") if hasattr(request, "session") else ""
+    client_ids = parse_qs(urlsplit(next_url).query).get("client_id") if next_url else None
+    if client_ids:
+        from oauth2_provider.models import get_application_model
+
+        name = (
+            get_application_model()
+            .objects.filter(client_id=client_ids[0])
+            .values_list("name", flat=True)
+            .first()
+        )
+        if name:
+            return str(name)
+    return settings.TWOFOLD_ORGANISATION_NAME
+
+
+def _different_app_url(user: User, request: HttpRequest) -> str:
+    """ "I want to use a different authenticator app": the plain code method, if allowed."""
+    from twofold.policy.services import UserPolicy
+
+    if not any(method.key == "authenticator_code" for method in UserPolicy(user).allowed):
+        return ""
+    url_name = getattr(request.resolver_match, "url_name", "") or ""
+    target = (
+        "registration_add_method"
+        if url_name.startswith("registration")
+        else ("securityinfo_add_method")
+    )
+    return reverse(target, args=["authenticator_code"])
+
+
+def _test_answer_message(status: str) -> str:
+    if status == Status.PENDING:
+        return ""
+    if status == "expired":
+        return _("The notification expired. Select Send again.")
+    if status in (Status.DENIED, Status.FRAUD_REPORTED):
+        return _("The notification was denied in the app. Select Send again to try once more.")
+    if status == Status.WRONG_NUMBER:
+        return _("The number typed in the app didn't match. Select Send again.")
+    if status == Status.REPLACED:
+        return _("A newer notification replaced this one. Select Send again.")
+    return ""
+
+
+def _challenge_answer_message(status: str) -> str:
+    if status in (Status.PENDING, Status.APPROVED):
+        return ""
+    if status == "expired":
+        return _("The notification expired. Send another notification.")
+    if status == Status.DENIED:
+        return _("The sign-in request was denied in the app.")
+    if status == Status.WRONG_NUMBER:
+        return _(
+            "The number typed in the app didn't match the one shown here. "
+            "Send another notification and type the new number."
+        )
+    if status == Status.FRAUD_REPORTED:
+        return blocked_message()
+    if status == Status.REPLACED:
+        return _("A newer notification replaced this one. Send another notification.")
+    if status == Status.CONSUMED:
+        return _("This approval was already used. Send another notification.")
+    return _("This notification can't be used. Send another notification.")

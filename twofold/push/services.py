@@ -1,0 +1,498 @@
+"""Activating the app and sending, answering and using notifications.
+
+Pages and the device API call these; they hold the rules (single use, expiry, number matching,
+fatigue throttling) and leave HTTP to the views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from twofold.accounts.models import User
+from twofold.audit.models import AuditEvent
+from twofold.audit.services import record_event
+from twofold.core import clock
+from twofold.methods import encryption
+from twofold.methods.fraud import blocked_message, has_open_fraud_alert, report_fraud
+from twofold.methods.models import RegisteredMethod
+from twofold.push import signatures
+from twofold.push.hub import get_hub
+from twofold.push.models import PushActivation, PushChallenge
+
+METHOD_KEY = "authenticator_app"
+CODE_DIGITS = 12
+# A poll's timestamp may be this far from the server's clock (replays are only good this long).
+POLL_CLOCK_SKEW_SECONDS = 120
+# MFA fatigue: after this many notifications in a row went unanswered or were denied,
+# no more are sent for PAUSE_MINUTES, so an attacker with the password can't wear the user down.
+FATIGUE_STREAK = 3
+FATIGUE_PAUSE_MINUTES = 15
+MAX_PER_HOUR = 10
+
+Status = PushChallenge.Status
+Purpose = PushChallenge.Purpose
+
+_UNANSWERED = {Status.DENIED, Status.WRONG_NUMBER, Status.REPLACED, Status.FRAUD_REPORTED}
+_ANSWERED = {Status.APPROVED, Status.CONSUMED}
+
+
+class PushRefused(Exception):
+    """Something the app or the page asked for can't be done; ``error`` is the protocol's word."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+
+
+def wait_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def device_channel(device_id: str) -> str:
+    return f"device:{device_id}"
+
+
+def wait_channel(digest: str) -> str:
+    return f"wait:{digest}"
+
+
+def _code_digest(code: str) -> str:
+    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"push-activation").digest()
+    return hmac.new(key, code.encode(), "sha256").hexdigest()
+
+
+def normalise_activation_code(raw: str) -> str:
+    return re.sub(r"[\s-]", "", raw or "")
+
+
+def grouped_code(code: str) -> str:
+    return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
+
+
+# --- Activation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivationTicket:
+    activation_id: str
+    code: str
+    wait_token: str
+
+
+def start_activation(user: User, totp_secret: str) -> ActivationTicket:
+    now = clock.now()
+    # Old activations are only clutter; each page starts its own.
+    PushActivation.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    wait_token = secrets.token_urlsafe(24)
+    activation = PushActivation.objects.create(
+        id=secrets.token_urlsafe(16),
+        user=user,
+        code_digest=_code_digest(code),
+        wait_digest=wait_digest(wait_token),
+        encrypted_totp_secret=encryption.encrypt_json({"secret": totp_secret}),
+        expires_at=now + dt.timedelta(minutes=settings.TWOFOLD_PUSH_ACTIVATION_MINUTES),
+    )
+    return ActivationTicket(activation.id, code, wait_token)
+
+
+def activation_of(activation_id: str, user: User) -> PushActivation | None:
+    return PushActivation.objects.filter(pk=activation_id, user=user).first()
+
+
+def activation_expired(activation: PushActivation, now: dt.datetime) -> bool:
+    return now >= activation.expires_at
+
+
+@dataclass(frozen=True)
+class ActivatedDevice:
+    device_id: str
+    user: User
+    totp_secret: str
+
+
+def activate_device(code: str, public_key: str, device_name: str, proof: str) -> ActivatedDevice:
+    """Bind the device's key to the activation the code belongs to (once)."""
+    code = normalise_activation_code(code)
+    invalid = PushRefused(
+        400,
+        "invalid_code",
+        _("That activation code isn't valid or has expired. Start again on the sign-up page."),
+    )
+    if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+        raise invalid
+    try:
+        signatures.load_public_key(public_key)
+    except signatures.BadKey:
+        raise PushRefused(
+            400, "invalid_request", _("The app sent a key Twofold can't use.")
+        ) from None
+    if not signatures.verify(public_key, signatures.activation_message(code), proof):
+        raise PushRefused(400, "invalid_request", _("The app's proof of its key didn't check out."))
+    now = clock.now()
+    with transaction.atomic():
+        activation = (
+            PushActivation.objects.select_for_update()
+            .select_related("user")
+            .filter(code_digest=_code_digest(code))
+            .first()
+        )
+        # A code claims one device, once, while it lives.
+        if activation is None or activation.device_id or activation_expired(activation, now):
+            raise invalid
+        activation.device_id = secrets.token_urlsafe(16)
+        activation.public_key = public_key
+        activation.key_type = signatures.load_public_key(public_key)[1]
+        activation.device_name = (device_name or "").strip()[:100]
+        activation.activated_at = now
+        # Leave time for the test notification after a late scan.
+        activation.expires_at = max(
+            activation.expires_at,
+            now + dt.timedelta(seconds=2 * settings.TWOFOLD_PUSH_CHALLENGE_SECONDS),
+        )
+        activation.save()
+        record_event(
+            AuditEvent.Kind.PUSH_DEVICE_ACTIVATED,
+            user=activation.user,
+            device=activation.device_name,
+            key_type=activation.key_type,
+        )
+        digest = activation.wait_digest
+        transaction.on_commit(lambda: get_hub().publish(wait_channel(digest)))
+    secret = encryption.decrypt_json(activation.encrypted_totp_secret)["secret"]
+    return ActivatedDevice(activation.device_id, activation.user, secret)
+
+
+def finish_activation(activation: PushActivation) -> None:
+    activation.finished_at = clock.now()
+    activation.save(update_fields=["finished_at"])
+
+
+# --- Devices ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceKey:
+    device_id: str
+    user_id: int
+    public_key: str
+
+
+def device_key(device_id: str, now: dt.datetime) -> DeviceKey | None:
+    """The key of a device Twofold knows: a registered app, or one in its test notification.
+
+    None means the organisation removed the app from the account (or never had it).
+    """
+    if not device_id or len(device_id) > 64:
+        return None
+    registered = (
+        RegisteredMethod.objects.filter(kind=METHOD_KEY, lookup_key=device_id, user__is_active=True)
+        .only("user_id", "encrypted_data")
+        .first()
+    )
+    if registered is not None:
+        return DeviceKey(device_id, registered.user_id, registered.data["public_key"])
+    activation = (
+        PushActivation.objects.filter(
+            device_id=device_id,
+            finished_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
+        .only("user_id", "public_key")
+        .first()
+    )
+    if activation is not None:
+        return DeviceKey(device_id, activation.user_id, activation.public_key)
+    return None
+
+
+def check_poll(device_id: str, timestamp: str, signature: str, now: dt.datetime) -> DeviceKey:
+    device = device_key(device_id, now)
+    if device is None:
+        raise _account_removed()
+    try:
+        skew = abs(now.timestamp() - int(timestamp))
+    except (TypeError, ValueError):
+        skew = POLL_CLOCK_SKEW_SECONDS + 1
+    # A recorded poll can't be replayed later; the window allows for phones' clock drift.
+    if skew > POLL_CLOCK_SKEW_SECONDS or not signatures.verify(
+        device.public_key, signatures.poll_message(device_id, str(timestamp)), signature
+    ):
+        raise PushRefused(
+            401,
+            "bad_signature",
+            _("The request wasn't signed by this app, or the device's clock is wrong."),
+        )
+    return device
+
+
+def pending_for_device(device_id: str, now: dt.datetime) -> list[dict[str, Any]]:
+    challenges = PushChallenge.objects.filter(
+        device_id=device_id, status=Status.PENDING, expires_at__gt=now
+    ).order_by("created_at")
+    return [_describe_for_device(challenge) for challenge in challenges]
+
+
+def _describe_for_device(challenge: PushChallenge) -> dict[str, Any]:
+    return {
+        "id": challenge.id,
+        "nonce": challenge.nonce,
+        "purpose": challenge.purpose,
+        "app": challenge.app_name or None,
+        "ip": challenge.ip_address or None,
+        "location": challenge.location or None,
+        "browser": challenge.browser or None,
+        "created": _iso(challenge.created_at),
+        "expires": _iso(challenge.expires_at),
+        "require_pin": challenge.require_pin,
+    }
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _account_removed() -> PushRefused:
+    return PushRefused(
+        410,
+        "account_removed",
+        _("This account was removed from the app by your organisation. Remove it from the app."),
+    )
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationDetails:
+    """What the app shows about where a notification comes from."""
+
+    purpose: str
+    app_name: str = ""
+    ip_address: str | None = None
+    location: str = ""
+    browser: str = ""
+    require_pin: bool = False
+
+
+@dataclass(frozen=True)
+class NotificationTicket:
+    challenge_id: str
+    number: str
+    wait_token: str
+    expires: float
+
+
+def send_notification(
+    user: User, device_id: str, details: NotificationDetails
+) -> NotificationTicket:
+    """Create a notification for the app (replacing an unanswered one); raises PushRefused."""
+    now = clock.now()
+    if has_open_fraud_alert(user):
+        raise PushRefused(403, "blocked", blocked_message())
+    if details.purpose != Purpose.ACTIVATION_TEST:
+        _refuse_when_fatigued(user, now)
+    with transaction.atomic():
+        # One notification at a time: a new one replaces the last, so an old prompt left on
+        # the phone can't be approved later for a sign-in the user no longer looks at.
+        PushChallenge.objects.filter(user=user, status=Status.PENDING).update(
+            status=Status.REPLACED, answered_at=now
+        )
+        wait_token = secrets.token_urlsafe(24)
+        challenge = PushChallenge.objects.create(
+            id=secrets.token_urlsafe(16),
+            user=user,
+            device_id=device_id,
+            purpose=details.purpose,
+            nonce=secrets.token_urlsafe(24),
+            number=f"{10 + secrets.randbelow(90)}",
+            wait_digest=wait_digest(wait_token),
+            app_name=details.app_name[:200],
+            ip_address=details.ip_address,
+            location=details.location[:200],
+            browser=details.browser[:100],
+            require_pin=details.require_pin,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.TWOFOLD_PUSH_CHALLENGE_SECONDS),
+        )
+        record_event(
+            AuditEvent.Kind.PUSH_SENT,
+            user=user,
+            purpose=details.purpose,
+            ip=details.ip_address or "",
+        )
+        transaction.on_commit(lambda: get_hub().publish(device_channel(device_id)))
+    return NotificationTicket(
+        challenge.id, challenge.number, wait_token, challenge.expires_at.timestamp()
+    )
+
+
+def _refuse_when_fatigued(user: User, now: dt.datetime) -> None:
+    recent = list(
+        PushChallenge.objects.filter(user=user, created_at__gte=now - dt.timedelta(hours=1))
+        .exclude(purpose=Purpose.ACTIVATION_TEST)
+        .order_by("-created_at")
+        .only("status", "expires_at", "created_at")[:MAX_PER_HOUR]
+    )
+    if len(recent) >= MAX_PER_HOUR:
+        _throttled(user, recent[-1].created_at + dt.timedelta(hours=1) - now)
+    streak = 0
+    for challenge in recent:
+        unanswered = challenge.status in _UNANSWERED or (
+            challenge.status == Status.PENDING and challenge.expires_at <= now
+        )
+        if not unanswered:
+            break
+        streak += 1
+    if streak >= FATIGUE_STREAK:
+        resume = recent[0].created_at + dt.timedelta(minutes=FATIGUE_PAUSE_MINUTES)
+        if resume > now:
+            _throttled(user, resume - now)
+
+
+def _throttled(user: User, wait: dt.timedelta) -> None:
+    minutes = max(1, int(wait.total_seconds() + 59) // 60)
+    record_event(AuditEvent.Kind.PUSH_THROTTLED, user=user, minutes=minutes)
+    raise PushRefused(
+        429,
+        "rate_limited",
+        ngettext(
+            "Several notifications went unanswered or were denied, so none are sent for "
+            "%(minutes)d minute. Use another way to sign in, or wait.",
+            "Several notifications went unanswered or were denied, so none are sent for "
+            "%(minutes)d minutes. Use another way to sign in, or wait.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    device_id: str
+    challenge_id: str
+    decision: str
+    number: str
+    report_fraud: bool
+    user_verified: bool
+    signature: str
+
+
+def answer_notification(answer: Answer) -> str:
+    """Record the app's signed answer once; returns the protocol's result word."""
+    now = clock.now()
+    device = device_key(answer.device_id, now)
+    if device is None:
+        raise _account_removed()
+    with transaction.atomic():
+        challenge = (
+            PushChallenge.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=answer.challenge_id, device_id=answer.device_id)
+            .first()
+        )
+        closed = PushRefused(
+            409, "challenge_closed", _("This notification was already answered or has expired.")
+        )
+        if challenge is None:
+            raise closed
+        message = signatures.response_message(
+            challenge.id,
+            challenge.nonce,
+            answer.decision,
+            answer.number,
+            answer.report_fraud,
+            answer.user_verified,
+        )
+        if not signatures.verify(device.public_key, message, answer.signature):
+            record_event(AuditEvent.Kind.PUSH_BAD_SIGNATURE, user=challenge.user)
+            raise PushRefused(401, "bad_signature", _("The answer wasn't signed by the app's key."))
+        # Checked after the signature so the lock is held: a replayed answer finds it closed.
+        if challenge.status != Status.PENDING or now >= challenge.expires_at:
+            raise closed
+        result = _apply_answer(challenge, answer)
+        challenge.answered_at = now
+        challenge.save(update_fields=["status", "answered_at"])
+        digest = challenge.wait_digest
+        transaction.on_commit(lambda: get_hub().publish(wait_channel(digest)))
+    return result
+
+
+def _apply_answer(challenge: PushChallenge, answer: Answer) -> str:
+    user = challenge.user
+    if answer.decision == "deny":
+        if answer.report_fraud:
+            challenge.status = Status.FRAUD_REPORTED
+            report_fraud(user, source="authenticator app")
+            return "fraud_reported"
+        challenge.status = Status.DENIED
+        record_event(AuditEvent.Kind.PUSH_DENIED, user=user, purpose=challenge.purpose)
+        return "denied"
+    if challenge.require_pin and not answer.user_verified:
+        raise PushRefused(
+            403, "pin_required", _("Your organisation requires the app's PIN to approve.")
+        )
+    # Number matching: the user must have seen the sign-in screen, so a prompt approved by
+    # reflex (or under MFA fatigue) fails. A wrong number ends the notification: no retries.
+    if not hmac.compare_digest(answer.number.encode(), challenge.number.encode()):
+        challenge.status = Status.WRONG_NUMBER
+        record_event(AuditEvent.Kind.PUSH_WRONG_NUMBER, user=user, purpose=challenge.purpose)
+        return "wrong_number"
+    challenge.status = Status.APPROVED
+    record_event(AuditEvent.Kind.PUSH_APPROVED, user=user, purpose=challenge.purpose)
+    return "approved"
+
+
+def outcome(challenge_id: str, user: User, now: dt.datetime) -> str:
+    """The notification's state as the page sees it: pending, expired or an answer."""
+    challenge = (
+        PushChallenge.objects.filter(pk=challenge_id, user=user)
+        .only("status", "expires_at")
+        .first()
+    )
+    if challenge is None:
+        return "missing"
+    if challenge.status == Status.PENDING and now >= challenge.expires_at:
+        return "expired"
+    return challenge.status
+
+
+def consume_approval(challenge_id: str, user: User, device_id: str) -> bool:
+    """Use an approval for the browser that asked for it, once."""
+    used = PushChallenge.objects.filter(
+        pk=challenge_id, user=user, device_id=device_id, status=Status.APPROVED
+    ).update(status=Status.CONSUMED)
+    return used == 1
+
+
+def wait_status(digest: str, now: dt.datetime) -> str | None:
+    """For the page's long poll: None while nothing happened yet, else what did."""
+    challenge = (
+        PushChallenge.objects.filter(wait_digest=digest).only("status", "expires_at").first()
+    )
+    if challenge is not None:
+        if challenge.status == Status.PENDING:
+            return "expired" if now >= challenge.expires_at else None
+        return "answered"
+    activation = (
+        PushActivation.objects.filter(wait_digest=digest).only("activated_at", "expires_at").first()
+    )
+    if activation is not None:
+        if activation.activated_at is not None:
+            return "activated"
+        return "expired" if now >= activation.expires_at else None
+    return "unknown"
