@@ -70,7 +70,7 @@ def wrong_codes(secret: str, count: int) -> list[str]:
 def expect_wizard_start(page: Page, server: RunningServer) -> None:
     expect(page).to_have_url(server.url("/setup/"))
     expect(page.get_by_role("heading", level=1, name="Keep your account secure")).to_be_visible()
-    expect(page.locator(".progress")).to_have_text("Method 1 of 1: Authenticator app")
+    expect(page.locator(".progress")).to_have_text("Method 1 of 1: Twofold Authenticator")
 
 
 def check_qr_code(page: Page) -> None:
@@ -105,6 +105,8 @@ def complete_wizard(page: Page, server: RunningServer, *, label: str = "phone") 
     """From the wizard's first page to "My account"; returns (secret, code used to register)."""
     expect_wizard_start(page, server)
     page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(server.url("/setup/method/authenticator_app/"))
+    page.get_by_role("link", name="I want to use a different authenticator app").click()
     expect(page).to_have_url(server.url("/setup/method/authenticator_code/"))
     expect(page.locator(".progress")).to_have_text("Method 1 of 1: Authenticator app")
     check_qr_code(page)

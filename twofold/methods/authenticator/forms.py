@@ -20,7 +20,19 @@ class RegisterAuthenticatorAppForm(forms.Form):
     )
 
 
+class OptionalCodeField(CodeField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        # The page waits for the app; the code is the fallback, folded away.
+        self.widget.attrs.pop("autofocus", None)
+
+    def clean(self, value: object) -> str:
+        if not str(value or "").strip():
+            return ""
+        return super().clean(value)
+
+
 class AuthenticatorAppAnswerForm(forms.Form):
     """Empty when the page goes on after the app's answer; a code when the app is offline."""
 
-    code = CodeField(required=False)
+    code = OptionalCodeField(required=False)

@@ -80,7 +80,7 @@ class AuthenticatorAppMethod(SecurityMethod):
         if "challenge_id" in pending:
             status = push.outcome(pending["challenge_id"], user, clock.now())
             return context | {
-                "step": "test",
+                "push_step": "test",
                 "action": FINISH,
                 "number": pending["number"],
                 "device_name": pending.get("device_name", ""),
@@ -94,7 +94,7 @@ class AuthenticatorAppMethod(SecurityMethod):
         url = request.build_absolute_uri(reverse("push_activate_device"))
         link = "twofold://activate?" + urlencode({"code": pending["code"], "url": url})
         return context | {
-            "step": "scan",
+            "push_step": "scan",
             "action": START_OVER if expired else CHECK_ACTIVATION,
             "expired": expired,
             "activated": activated,
