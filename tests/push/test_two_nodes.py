@@ -13,14 +13,13 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 import requests
 
-from tests.e2e.conftest import _run, _server_env, _twofold_command, serving
+from tests.e2e.conftest import _add_users, _run, _server_env, _twofold_command, serving
 from tests.push.soft_device import SoftDevice
 
 DATABASE_URL = os.environ.get("TWOFOLD_DATABASE_URL", "")
@@ -49,7 +48,7 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     twofold = _twofold_command()
     try:
         _run([*twofold, "migrate", "--no-input"], env, workdir)
-        _add_user(twofold, env, workdir)
+        _add_users(twofold, (USER,), PASSWORD, env, workdir)
         node_a_dir = workdir / "a"
         node_b_dir = workdir / "b"
         node_a_dir.mkdir()
@@ -59,22 +58,6 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     finally:
         with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def _add_user(twofold: list[str], env: dict[str, str], workdir: Path) -> None:
-    import subprocess
-
-    completed = subprocess.run(  # noqa: S603
-        [*twofold, "user", "add", USER, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
 
 
 class Browser:
