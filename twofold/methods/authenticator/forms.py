@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +23,7 @@ class RegisterAuthenticatorAppForm(forms.Form):
 
 
 class OptionalCodeField(CodeField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # The page waits for the app; the code is the fallback, folded away.
         self.widget.attrs.pop("autofocus", None)
