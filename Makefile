@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./authenticator
 	@touch $@
 
 # Local demo over plain HTTP on the loopback address, hence cookies without the Secure flag.

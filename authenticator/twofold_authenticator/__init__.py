@@ -1,0 +1,5 @@
+"""Command-line authenticator for Twofold."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
