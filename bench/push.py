@@ -26,8 +26,8 @@ or into waking the browser. Each user gets one notification, so the MFA-fatigue 
 
 Pending waits: ``--waiters`` browsers each hold ``GET /push/wait/<token>?wait=30`` open on
 node A (and ask again when a wait ends with "pending"). The tokens belong to real pending
-notifications written in bulk: a token that matches nothing is answered 404 at once, so
-it would measure nothing. The server's VmRSS (/proc) is read before, once the server's
+notifications written in bulk, so each wait's database look finds a row, as a real
+browser's does. The server's VmRSS (/proc) is read before, once the server's
 CPU has gone quiet with all of them waiting (each has had its first look at the database),
 after ``--hold`` seconds and after they hang up. While they wait, ``--crowd-rounds`` round
 trips run back to back (no wait has timed out yet), then one round trip every 0.5 s for

@@ -421,11 +421,6 @@ def test_wait_reports_the_activation(client: Client, adele: User, clock: FrozenC
     assert client.get(f"/push/wait/{ticket.wait_token}").json() == {"status": "activated"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views.wait_for_answer answers 404 {'status': 'unknown'} for a token that matches "
-    "nothing, so a password reset's look-alike wait token is told apart from a real one",
-)
 def test_wait_on_an_unknown_token_looks_like_a_pending_one(
     client: Client, adele: User, clock: FrozenClock
 ) -> None:

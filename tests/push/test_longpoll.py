@@ -194,12 +194,6 @@ def test_wait_with_nothing_happening_returns_pending_after_the_wait(
 
 
 @threads_use_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="longpoll._wait: services.wait_status returns 'unknown' (not None) for a token that "
-    "matches nothing, so Hub.wait_for returns at once and the router answers 404 "
-    "{'status': 'unknown'}; a password reset's look-alike wait token is told apart at once",
-)
 def test_wait_on_an_unknown_token_waits_like_a_real_one(
     router: LongPollRouter, adele: User
 ) -> None:

@@ -321,11 +321,6 @@ def test_forged_answer_is_refused_and_the_notification_stays_open(
     assert device.answer(challenge, "approve", sent.number) == "approved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.answer_notification records PUSH_BAD_SIGNATURE inside transaction.atomic() "
-    "and then raises PushRefused in the same block, so the audit event is rolled back",
-)
 def test_forged_answer_is_audited(adele: User, device: SoftDevice, clock: FrozenClock) -> None:
     sent = send(adele, device)
     impostor = SoftDevice()
@@ -609,12 +604,6 @@ def test_activation_test_notifications_are_never_paused(
     assert send(adele, device, "activation-test").challenge_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services._refuse_when_fatigued runs before the pending notification is replaced "
-    "and stops the streak at a PENDING unexpired one, so notifications re-sent before the "
-    "last one expires are never paused (only the 10-per-hour cap applies)",
-)
 def test_notifications_resent_before_an_answer_are_paused_too(
     adele: User, device: SoftDevice, clock: FrozenClock
 ) -> None:
@@ -673,3 +662,65 @@ def test_deactivated_users_app_is_told_its_account_was_removed(
     adele.is_active = False
     adele.save()
     assert services.device_key(device.device_id, clock.now()) is None
+
+
+# --- Password reset decoys, clean-up ----------------------------------------------------
+
+
+def test_decoy_looks_like_a_real_notification_and_expires_with_it(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    real = send(adele, device, "password-reset")
+    decoy = services.send_decoy(b"nobody", services.NotificationDetails("password-reset"))
+
+    assert len(decoy.wait_token) == len(real.wait_token)
+    assert len(decoy.challenge_id) == len(real.challenge_id)
+    assert decoy.expires == real.expires
+    assert 10 <= int(decoy.number) <= 99
+    digest = services.wait_digest
+    assert services.wait_status(digest(decoy.wait_token), clock.now()) is None
+    clock.advance(120)
+    assert services.wait_status(digest(real.wait_token), clock.now()) == "expired"
+    assert services.wait_status(digest(decoy.wait_token), clock.now()) == "expired"
+
+
+def test_decoys_get_a_new_number_and_token_each_time(clock: FrozenClock) -> None:
+    details = services.NotificationDetails("password-reset")
+    decoys = [services.send_decoy(b"nobody", details) for _ in range(30)]
+    assert len({decoy.wait_token for decoy in decoys}) == 30
+    assert len({decoy.number for decoy in decoys}) > 1, "numbers are drawn, not derived"
+    digest = services.wait_digest
+    # Like a real one, each replaces the last for the same name, and only for that name.
+    other = services.send_decoy(b"somebody", details)
+    assert services.wait_status(digest(decoys[0].wait_token), clock.now()) == "answered"
+    assert services.wait_status(digest(decoys[-1].wait_token), clock.now()) is None
+    assert services.wait_status(digest(other.wait_token), clock.now()) is None
+
+
+def test_decoy_cannot_be_answered_by_any_app(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    decoy = services.send_decoy(b"nobody", services.NotificationDetails("password-reset"))
+    challenge = {"id": decoy.challenge_id, "nonce": "whatever"}
+    error = refused(device.answer, challenge, "approve", decoy.number)
+    assert (error.status, error.error) == (409, "challenge_closed")
+    assert status_of(decoy.challenge_id) == Status.PENDING
+    assert device.pending() == []
+
+
+def test_decoys_do_not_count_towards_anyones_fatigue(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    for _ in range(5):
+        services.send_decoy(b"nobody", services.NotificationDetails("password-reset"))
+    assert send(adele, device).challenge_id
+
+
+def test_notifications_older_than_a_day_are_cleared_when_the_next_is_sent(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    old = send(adele, device)
+    clock.advance(24 * 3600 + 1)
+    recent = send(adele, device)
+    assert not PushChallenge.objects.filter(pk=old.challenge_id).exists()
+    assert PushChallenge.objects.filter(pk=recent.challenge_id).exists()

@@ -168,4 +168,4 @@ async def _wait(scope: Scope, send: Send) -> None:
     status = await get_hub().wait_for(
         services.wait_channel(digest), _wait_seconds(_query(scope).get("wait")), settled
     )
-    await _respond(send, 404 if status == "unknown" else 200, {"status": status or "pending"})
+    await _respond(send, 200, {"status": status or "pending"})

@@ -60,7 +60,10 @@ class PushChallenge(models.Model):
         CONSUMED = "consumed", _("Used")
 
     id = models.CharField(primary_key=True, max_length=32, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No user: a decoy shown at password reset for a name without the app (see send_decoy).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True
+    )
     device_id = models.CharField(max_length=64)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     # Signed back by the device: binds an answer to this one notification.

@@ -43,7 +43,6 @@ MAX_PER_HOUR = 10
 Status = PushChallenge.Status
 Purpose = PushChallenge.Purpose
 
-_UNANSWERED = {Status.DENIED, Status.WRONG_NUMBER, Status.REPLACED, Status.FRAUD_REPORTED}
 _ANSWERED = {Status.APPROVED, Status.CONSUMED}
 
 
@@ -312,23 +311,7 @@ def send_notification(
         PushChallenge.objects.filter(user=user, status=Status.PENDING).update(
             status=Status.REPLACED, answered_at=now
         )
-        wait_token = secrets.token_urlsafe(24)
-        challenge = PushChallenge.objects.create(
-            id=secrets.token_urlsafe(16),
-            user=user,
-            device_id=device_id,
-            purpose=details.purpose,
-            nonce=secrets.token_urlsafe(24),
-            number=f"{10 + secrets.randbelow(90)}",
-            wait_digest=wait_digest(wait_token),
-            app_name=details.app_name[:200],
-            ip_address=details.ip_address,
-            location=details.location[:200],
-            browser=details.browser[:100],
-            require_pin=details.require_pin,
-            created_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.TWOFOLD_PUSH_CHALLENGE_SECONDS),
-        )
+        ticket = _create_challenge(user, device_id, details, now)
         record_event(
             AuditEvent.Kind.PUSH_SENT,
             user=user,
@@ -336,6 +319,47 @@ def send_notification(
             ip=details.ip_address or "",
         )
         transaction.on_commit(lambda: get_hub().publish(device_channel(device_id)))
+    return ticket
+
+
+def send_decoy(seed: bytes, details: NotificationDetails) -> NotificationTicket:
+    """A notification no app will ever see, for a password reset of a name without the app.
+
+    Its number, wait token and expiry are made, stored and replaced like a real one's (the
+    ``seed`` stands for the name), so the page and its long poll can't tell which accounts exist.
+    """
+    now = clock.now()
+    # Not a device id any app can have (those never hold a colon).
+    decoy_device = "decoy:" + hmac.new(seed, b"push-decoy", "sha256").hexdigest()[:32]
+    with transaction.atomic():
+        PushChallenge.objects.filter(
+            user=None, device_id=decoy_device, status=Status.PENDING
+        ).update(status=Status.REPLACED, answered_at=now)
+        return _create_challenge(None, decoy_device, details, now)
+
+
+def _create_challenge(
+    user: User | None, device_id: str, details: NotificationDetails, now: dt.datetime
+) -> NotificationTicket:
+    # Answered ones are only history after a day (the fatigue check looks back an hour).
+    PushChallenge.objects.filter(created_at__lt=now - dt.timedelta(days=1)).delete()
+    wait_token = secrets.token_urlsafe(24)
+    challenge = PushChallenge.objects.create(
+        id=secrets.token_urlsafe(16),
+        user=user,
+        device_id=device_id,
+        purpose=details.purpose,
+        nonce=secrets.token_urlsafe(24),
+        number=f"{10 + secrets.randbelow(90)}",
+        wait_digest=wait_digest(wait_token),
+        app_name=details.app_name[:200],
+        ip_address=details.ip_address,
+        location=details.location[:200],
+        browser=details.browser[:100],
+        require_pin=details.require_pin,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.TWOFOLD_PUSH_CHALLENGE_SECONDS),
+    )
     return NotificationTicket(
         challenge.id, challenge.number, wait_token, challenge.expires_at.timestamp()
     )
@@ -350,12 +374,11 @@ def _refuse_when_fatigued(user: User, now: dt.datetime) -> None:
     )
     if len(recent) >= MAX_PER_HOUR:
         _throttled(user, recent[-1].created_at + dt.timedelta(hours=1) - now)
+    # Counted back to the last approval. A pending one counts too: sending this one replaces
+    # it unanswered, so re-sending before the last expires can't dodge the pause.
     streak = 0
     for challenge in recent:
-        unanswered = challenge.status in _UNANSWERED or (
-            challenge.status == Status.PENDING and challenge.expires_at <= now
-        )
-        if not unanswered:
+        if challenge.status in _ANSWERED:
             break
         streak += 1
     if streak >= FATIGUE_STREAK:
@@ -400,7 +423,7 @@ def answer_notification(answer: Answer) -> str:
         raise _account_removed()
     with transaction.atomic():
         challenge = (
-            PushChallenge.objects.select_for_update()
+            PushChallenge.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(pk=answer.challenge_id, device_id=answer.device_id)
             .first()
@@ -408,8 +431,10 @@ def answer_notification(answer: Answer) -> str:
         closed = PushRefused(
             409, "challenge_closed", _("This notification was already answered or has expired.")
         )
-        if challenge is None:
+        # Decoys have no user, and no device could answer them anyway.
+        if challenge is None or challenge.user is None:
             raise closed
+        user = challenge.user
         message = signatures.response_message(
             challenge.id,
             challenge.nonce,
@@ -418,22 +443,24 @@ def answer_notification(answer: Answer) -> str:
             answer.report_fraud,
             answer.user_verified,
         )
-        if not signatures.verify(device.public_key, message, answer.signature):
-            record_event(AuditEvent.Kind.PUSH_BAD_SIGNATURE, user=challenge.user)
-            raise PushRefused(401, "bad_signature", _("The answer wasn't signed by the app's key."))
-        # Checked after the signature so the lock is held: a replayed answer finds it closed.
-        if challenge.status != Status.PENDING or now >= challenge.expires_at:
-            raise closed
-        result = _apply_answer(challenge, answer)
-        challenge.answered_at = now
-        challenge.save(update_fields=["status", "answered_at"])
-        digest = challenge.wait_digest
-        transaction.on_commit(lambda: get_hub().publish(wait_channel(digest)))
+        forged = not signatures.verify(device.public_key, message, answer.signature)
+        if not forged:
+            # Checked under the row lock: a replayed answer finds the notification closed.
+            if challenge.status != Status.PENDING or now >= challenge.expires_at:
+                raise closed
+            result = _apply_answer(challenge, user, answer)
+            challenge.answered_at = now
+            challenge.save(update_fields=["status", "answered_at"])
+            digest = challenge.wait_digest
+            transaction.on_commit(lambda: get_hub().publish(wait_channel(digest)))
+    if forged:
+        # Recorded after the transaction: inside it, the refusal would roll the record back.
+        record_event(AuditEvent.Kind.PUSH_BAD_SIGNATURE, user=user)
+        raise PushRefused(401, "bad_signature", _("The answer wasn't signed by the app's key."))
     return result
 
 
-def _apply_answer(challenge: PushChallenge, answer: Answer) -> str:
-    user = challenge.user
+def _apply_answer(challenge: PushChallenge, user: User, answer: Answer) -> str:
     if answer.decision == "deny":
         if answer.report_fraud:
             challenge.status = Status.FRAUD_REPORTED
@@ -480,7 +507,7 @@ def consume_approval(challenge_id: str, user: User, device_id: str) -> bool:
 
 
 def wait_status(digest: str, now: dt.datetime) -> str | None:
-    """For the page's long poll: None while nothing happened yet, else what did."""
+    """For the page's long poll: None while nothing happened yet (or never will), else what did."""
     challenge = (
         PushChallenge.objects.filter(wait_digest=digest).only("status", "expires_at").first()
     )
@@ -495,4 +522,5 @@ def wait_status(digest: str, now: dt.datetime) -> str | None:
         if activation.activated_at is not None:
             return "activated"
         return "expired" if now >= activation.expires_at else None
-    return "unknown"
+    # A token that matches nothing waits like a pending one: no answer tells tokens apart.
+    return None

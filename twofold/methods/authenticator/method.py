@@ -8,8 +8,6 @@ secret, so the challenge page also takes a code from the app.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -240,15 +238,27 @@ class AuthenticatorAppMethod(SecurityMethod):
         )
 
     def look_alike_state(self, seed: bytes) -> dict[str, Any]:
-        derived = hmac.new(seed, b"authenticator-app", hashlib.sha256).digest()
-        # The wait token matches no notification: its long poll waits like a real one.
-        return {"number": f"{10 + derived[0] % 90}", "wait_token": derived[1:25].hex()}
+        # A new number and token each time, like real notifications (so not derived from the
+        # seed), stored, expiring and replaced like them: the page and its long poll look the same.
+        ticket = push.send_decoy(
+            seed, push.NotificationDetails(PushChallenge.Purpose.PASSWORD_RESET)
+        )
+        return {
+            "challenge_id": ticket.challenge_id,
+            "number": ticket.number,
+            "wait_token": ticket.wait_token,
+            "expires": ticket.expires,
+        }
 
     def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
         return {
             "number": state["number"],
             "wait_url": reverse("push_wait_answer", args=[state["wait_token"]]),
-            "answer_message": "",
+            "answer_message": _challenge_answer_message(
+                "expired"
+                if clock.now().timestamp() >= float(state.get("expires", 0))
+                else Status.PENDING
+            ),
         }
 
     def describe(self, method: RegisteredMethod) -> str:
