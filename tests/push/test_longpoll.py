@@ -7,6 +7,7 @@ delivery is tested in test_hub (and end to end in test_two_nodes)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from twofold.push import hub as hub_module
 from twofold.push import services
 from twofold.push.hub import Hub, get_hub
 from twofold.push.longpoll import POLL_PATH, LongPollRouter
+from twofold.push.models import PushChallenge
 
 # The router reaches the database from executor threads: they must see committed rows.
 # (Routing alone needs no database, and PostgreSQL's flush after each test costs time.)
@@ -191,6 +193,20 @@ def test_wait_with_nothing_happening_returns_pending_after_the_wait(
     seconds = time.monotonic() - started
     assert (exchange.status, exchange.body) == (200, {"status": "pending"})
     assert 0.9 <= seconds < 3.0
+
+
+@threads_use_db
+def test_wait_ends_when_the_notification_expires_not_a_wait_later(
+    router: LongPollRouter, adele: User, device: SoftDevice
+) -> None:
+    sent = send(adele, device, "activation-test")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.5)
+    PushChallenge.objects.filter(pk=sent.challenge_id).update(expires_at=soon)
+    started = time.monotonic()
+    exchange = asyncio.run(request(router, f"/push/wait/{sent.wait_token}", {"wait": "10"}))
+    seconds = time.monotonic() - started
+    assert (exchange.status, exchange.body) == (200, {"status": "expired"})
+    assert 0.4 <= seconds < 2.0, f"the page heard of the expiry after {seconds:.2f} s"
 
 
 @threads_use_db

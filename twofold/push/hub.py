@@ -89,11 +89,19 @@ class Hub:
         return True
 
     async def wait_for(
-        self, channel: str, timeout: float, check: Callable[[], Awaitable[T | None]]
+        self,
+        channel: str,
+        timeout: float,
+        check: Callable[[], Awaitable[T | None]],
+        recheck_in: Callable[[], float | None] | None = None,
     ) -> T | None:
         """``check()`` until it gives something, woken by ``publish(channel)``, at most
         ``timeout`` seconds. The waiter is registered before the first check, so an answer
-        that lands between the check and the wait is never missed."""
+        that lands between the check and the wait is never missed.
+
+        ``recheck_in()``, asked after each check, gives the seconds until a change nobody
+        publishes (an expiry), when the check runs again without a wake-up.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         async with self.local.registered(channel) as woken:
@@ -104,6 +112,9 @@ class Hub:
                 if result is not None or remaining <= 0:
                     return result
                 step = remaining if reliable else min(remaining, FALLBACK_RECHECK_SECONDS)
+                change = recheck_in() if recheck_in is not None else None
+                if change is not None:
+                    step = min(step, max(change, 0.0))
                 try:
                     await asyncio.wait_for(woken.wait(), step)
                 except TimeoutError:

@@ -10,6 +10,7 @@ reach the database through short calls on the thread pool.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -33,6 +34,8 @@ POLL_PATH = "/push/api/poll"
 WAIT_PREFIX = "/push/wait/"
 DEFAULT_WAIT_SECONDS = 25
 MAX_WAIT_SECONDS = 30
+# Past the expiry before looking again, so the look sees it expired.
+EXPIRY_MARGIN_SECONDS = 0.05
 
 _HEADERS = [
     (b"content-type", b"application/json"),
@@ -161,11 +164,23 @@ async def _wait(scope: Scope, send: Send) -> None:
         await _respond(send, 404, {"status": "unknown"})
         return
     digest = services.wait_digest(token)
+    expires_at: dt.datetime | None = None
 
     async def settled() -> str | None:
-        return await in_thread(services.wait_status, digest, clock.now())
+        nonlocal expires_at
+        status, expires_at = await in_thread(services.wait_state, digest, clock.now())
+        return status
+
+    def until_expiry() -> float | None:
+        # Nobody publishes an expiry: the page hears of it when it happens, not a wait later.
+        if expires_at is None:
+            return None
+        return (expires_at - clock.now()).total_seconds() + EXPIRY_MARGIN_SECONDS
 
     status = await get_hub().wait_for(
-        services.wait_channel(digest), _wait_seconds(_query(scope).get("wait")), settled
+        services.wait_channel(digest),
+        _wait_seconds(_query(scope).get("wait")),
+        settled,
+        until_expiry,
     )
     await _respond(send, 200, {"status": status or "pending"})

@@ -508,19 +508,30 @@ def consume_approval(challenge_id: str, user: User, device_id: str) -> bool:
 
 def wait_status(digest: str, now: dt.datetime) -> str | None:
     """For the page's long poll: None while nothing happened yet (or never will), else what did."""
+    return wait_state(digest, now)[0]
+
+
+def wait_state(digest: str, now: dt.datetime) -> tuple[str | None, dt.datetime | None]:
+    """``wait_status``, and while nothing happened yet, when the wait's subject expires."""
     challenge = (
         PushChallenge.objects.filter(wait_digest=digest).only("status", "expires_at").first()
     )
     if challenge is not None:
-        if challenge.status == Status.PENDING:
-            return "expired" if now >= challenge.expires_at else None
-        return "answered"
+        if challenge.status != Status.PENDING:
+            return "answered", None
+        return _expired_or_pending(challenge.expires_at, now)
     activation = (
         PushActivation.objects.filter(wait_digest=digest).only("activated_at", "expires_at").first()
     )
     if activation is not None:
         if activation.activated_at is not None:
-            return "activated"
-        return "expired" if now >= activation.expires_at else None
+            return "activated", None
+        return _expired_or_pending(activation.expires_at, now)
     # A token that matches nothing waits like a pending one: no answer tells tokens apart.
-    return None
+    return None, None
+
+
+def _expired_or_pending(
+    expires_at: dt.datetime, now: dt.datetime
+) -> tuple[str | None, dt.datetime | None]:
+    return ("expired", None) if now >= expires_at else (None, expires_at)
