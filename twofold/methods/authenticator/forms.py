@@ -14,14 +14,6 @@ START_OVER = "restart"
 FINISH = "finish"
 
 
-class RegisterAuthenticatorAppForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[(CHECK_ACTIVATION, ""), (SEND_AGAIN, ""), (START_OVER, ""), (FINISH, "")],
-        widget=forms.HiddenInput,
-        error_messages={"required": _("Select Next to continue.")},
-    )
-
-
 class OptionalCodeField(CodeField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -37,4 +29,14 @@ class OptionalCodeField(CodeField):
 class AuthenticatorAppAnswerForm(forms.Form):
     """Empty when the page goes on after the app's answer; a code when the app is offline."""
 
+    code = OptionalCodeField(required=False)
+
+
+class RegisterAuthenticatorAppForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(CHECK_ACTIVATION, ""), (SEND_AGAIN, ""), (START_OVER, ""), (FINISH, "")],
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Select Next to continue.")},
+    )
+    # Asked for only when the organisation turned notifications off (codes only).
     code = OptionalCodeField(required=False)

@@ -33,7 +33,7 @@ from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, Veri
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.totp import otp
 from twofold.push import services as push
-from twofold.push.models import PushChallenge
+from twofold.push.models import PushActivation, PushChallenge
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -75,6 +75,12 @@ class AuthenticatorAppMethod(SecurityMethod):
         self, user: User, pending: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         context: dict[str, Any] = {"different_app_url": _different_app_url(user, request)}
+        if pending.get("code_step"):
+            return context | {
+                "push_step": "code",
+                "action": FINISH,
+                "device_name": pending.get("device_name", ""),
+            }
         if "challenge_id" in pending:
             status = push.outcome(pending["challenge_id"], user, clock.now())
             return context | {
@@ -122,6 +128,9 @@ class AuthenticatorAppMethod(SecurityMethod):
                     "(or enter the code and URL), then select Next."
                 )
             )
+        if not notifications_on():
+            # Codes only: the app proves it holds the secret with a code instead.
+            return pending | {"code_step": True, "device_name": activation.device_name}
         details = push.NotificationDetails(
             purpose=PushChallenge.Purpose.ACTIVATION_TEST,
             app_name=settings.TWOFOLD_ORGANISATION_NAME,
@@ -140,6 +149,8 @@ class AuthenticatorAppMethod(SecurityMethod):
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
+        if pending.get("code_step"):
+            return self._finish_with_code(user, pending, cleaned_data, now)
         challenge_id = pending.get("challenge_id")
         if not challenge_id:
             raise NotAnsweredYet(_("First add the account in the app, then select Next."))
@@ -156,21 +167,27 @@ class AuthenticatorAppMethod(SecurityMethod):
             challenge_id, user, activation.device_id
         ):
             raise VerificationFailed(_("This approval was already used. Start over."))
-        push.finish_activation(activation)
-        return NewMethod(
-            label=activation.device_name,
-            data={
-                "device_id": activation.device_id,
-                "public_key": activation.public_key,
-                "key_type": activation.key_type,
-                "totp_secret": pending["totp_secret"],
-            },
-            lookup_key=activation.device_id,
-        )
+        return _finished(activation, pending)
+
+    def _finish_with_code(
+        self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
+    ) -> NewMethod:
+        code = cleaned_data.get("code") or ""
+        if not code:
+            raise NotAnsweredYet(_("Enter the 6-digit code shown in the app."))
+        step = otp.matching_step(pending["totp_secret"], code, now.timestamp(), -1)
+        if step is None:
+            raise VerificationFailed(_wrong_code_message())
+        activation = push.activation_of(pending["activation_id"], user)
+        if activation is None or activation.activated_at is None:
+            raise VerificationFailed(_("This activation has expired. Start over."))
+        return _finished(activation, pending, counter=step)
 
     # --- Challenges -----------------------------------------------------------------------
 
     def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+        if not notifications_on():
+            return {"codes_only": True}
         if has_open_fraud_alert(method.user):
             return {"error": blocked_message()}
         try:
@@ -194,7 +211,7 @@ class AuthenticatorAppMethod(SecurityMethod):
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         if "challenge_id" not in state:
-            return {"error": state.get("error", "")}
+            return {"error": state.get("error", ""), "codes_only": state.get("codes_only", False)}
         status = push.outcome(state["challenge_id"], method.user, clock.now())
         return {
             "number": state["number"],
@@ -214,15 +231,15 @@ class AuthenticatorAppMethod(SecurityMethod):
         if code:
             step = otp.matching_step(data["totp_secret"], code, now.timestamp(), method.counter)
             if step is None:
-                raise VerificationFailed(
-                    _("That code didn't work. Use the current code shown in the app.")
-                )
+                raise VerificationFailed(_wrong_code_message())
             method.counter = step
             return
         challenge_id = state.get("challenge_id")
         if not challenge_id:
             raise NotAnsweredYet(
-                _("Select Send another notification, or enter the code shown in the app.")
+                _("Enter the code shown in the app.")
+                if state.get("codes_only")
+                else _("Select Send another notification, or enter the code shown in the app.")
             )
         status = push.outcome(challenge_id, method.user, now)
         if status == Status.APPROVED:
@@ -238,6 +255,8 @@ class AuthenticatorAppMethod(SecurityMethod):
         )
 
     def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+        if not notifications_on():
+            return {"codes_only": True}
         # A new number and token each time, like real notifications (so not derived from the
         # seed), stored, expiring and replaced like them: the page and its long poll look the same.
         ticket = push.send_decoy(
@@ -251,6 +270,8 @@ class AuthenticatorAppMethod(SecurityMethod):
         }
 
     def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
+        if "wait_token" not in state:
+            return {"error": "", "codes_only": True}
         return {
             "number": state["number"],
             "wait_url": reverse("push_wait_answer", args=[state["wait_token"]]),
@@ -263,6 +284,28 @@ class AuthenticatorAppMethod(SecurityMethod):
 
     def describe(self, method: RegisteredMethod) -> str:
         return method.label or _("Twofold Authenticator")
+
+
+def notifications_on() -> bool:
+    """The policy option ``notifications``: off makes the app a code generator only."""
+    from twofold.policy.services import method_options  # policy imports the registry
+
+    return method_options(push.METHOD_KEY).get("notifications", True) is not False
+
+
+def _finished(activation: PushActivation, pending: dict[str, Any], counter: int = 0) -> NewMethod:
+    push.finish_activation(activation)
+    return NewMethod(
+        label=activation.device_name,
+        data={
+            "device_id": activation.device_id,
+            "public_key": activation.public_key,
+            "key_type": activation.key_type,
+            "totp_secret": pending["totp_secret"],
+        },
+        counter=counter,
+        lookup_key=activation.device_id,
+    )
 
 
 def _notification_details(request: HttpRequest) -> push.NotificationDetails:
@@ -319,6 +362,10 @@ def _different_app_url(user: User, request: HttpRequest) -> str:
         else ("securityinfo_add_method")
     )
     return reverse(target, args=["authenticator_code"])
+
+
+def _wrong_code_message() -> str:
+    return _("That code didn't work. Use the current code shown in the app.")
 
 
 def _test_answer_message(status: str) -> str:
