@@ -188,6 +188,7 @@ def test_malformed_code_is_explained(page: Page, twofold_server: RunningServer) 
     sign_in_with_password(page, server, MALFORMED_USER)
     expect_wizard_start(page, server)
     page.get_by_role("link", name="Next").click()
+    page.get_by_role("link", name="I want to use a different authenticator app").click()
     secret = read_secret(page)
     page.get_by_label("Name for this app or device").fill("work phone")
 

@@ -196,6 +196,9 @@ def test_sign_in_and_set_up_security_info_with_keyboard_only(
     _tab_to(page, page.get_by_role("link", name="Next"))
     page.keyboard.press("Enter")
 
+    expect(page).to_have_url(twofold_server.url("/setup/method/authenticator_app/"))
+    _tab_to(page, page.get_by_role("link", name="I want to use a different authenticator app"))
+    page.keyboard.press("Enter")
     expect(page).to_have_url(twofold_server.url("/setup/method/authenticator_code/"))
     check_qr_code(page)
     expect(code_field(page)).to_be_focused()
