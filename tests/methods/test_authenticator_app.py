@@ -75,9 +75,7 @@ def test_codes_only_registration_asks_for_a_code_instead_of_a_test_notification(
     assert not result.ok
 
 
-def test_codes_only_sign_in_sends_nothing_and_takes_a_code(
-    adele: User, clock: FrozenClock
-) -> None:
+def test_codes_only_sign_in_sends_nothing_and_takes_a_code(adele: User, clock: FrozenClock) -> None:
     device, registered = register_device(adele)
     set_options(notifications=False)
     state = app_method().begin_challenge(registered, sign_in_request())
