@@ -9,14 +9,14 @@ PORT ?= 8000
 
 .PHONY: run test lint format bench clean messages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml authenticator/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e . -e ./authenticator
 	@touch $@
 
 $(TEST_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test]' -e ./authenticator
+	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
 # Local demo over plain HTTP on the loopback address, hence cookies without the Secure flag.
@@ -32,7 +32,7 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy twofold
+	$(VENV)/bin/mypy twofold authenticator/twofold_authenticator
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -45,6 +45,7 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/signin.py
 	$(PY) bench/totp.py
+	$(PY) bench/push.py
 
 clean:
 	rm -rf $(VENV) data

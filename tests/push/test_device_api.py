@@ -388,6 +388,8 @@ def test_malformed_answer_is_an_invalid_request(
     response = post_json(client, RESPOND, body)
     assert response.status_code == 400
     assert error_of(response) == "invalid_request"
+    (field,) = change
+    assert f"field {field} " in response.json()["message"], "the message names the field"
     assert PushChallenge.objects.get(pk=sent.challenge_id).status == "pending"
 
 

@@ -81,7 +81,8 @@ def test_publish_on_another_channel_does_not_wake_the_waiter() -> None:
         return await waiting
 
     assert asyncio.run(scenario()) is None
-    assert flag.checks == 2, "checked at the start and once when the wait ran out, no more"
+    # Wake-ups are reliable here, and nothing woke it: running out needs no second look.
+    assert flag.checks == 1, "checked at the start only"
 
 
 def test_answer_landing_during_the_first_check_is_not_missed() -> None:

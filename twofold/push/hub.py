@@ -118,7 +118,10 @@ class Hub:
                 try:
                     await asyncio.wait_for(woken.wait(), step)
                 except TimeoutError:
-                    pass
+                    if reliable and step >= remaining:
+                        # Nothing was published and nothing fell due (a lost Redis
+                        # connection wakes everyone): no need to look again.
+                        return None
                 woken.clear()
                 reliable = reliable and await self._ready()
 

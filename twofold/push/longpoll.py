@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -46,8 +47,15 @@ _HEADERS = [
 ]
 
 
-async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    """Run ORM/cache work on the thread pool and give the connection back afterwards."""
+# A wait's first look at the database runs on a pool of its own: thousands of browsers
+# renewing their waits at once must not queue ahead of the look that releases one.
+_first_looks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push-first-look")
+
+
+async def in_thread(
+    function: Callable[..., Any], *args: Any, executor: Executor | None = None
+) -> Any:
+    """Run ORM/cache work on a thread pool and give the connection back afterwards."""
 
     def run() -> Any:
         try:
@@ -55,7 +63,11 @@ async def in_thread(function: Callable[..., Any], *args: Any) -> Any:
         finally:
             close_old_connections()
 
-    return await asyncio.get_running_loop().run_in_executor(None, run)
+    return await asyncio.get_running_loop().run_in_executor(executor, run)
+
+
+def _pool_for(looks_so_far: int) -> Executor | None:
+    return _first_looks if looks_so_far == 0 else None
 
 
 class LongPollRouter:
@@ -135,8 +147,14 @@ async def _poll(scope: Scope, send: Send) -> None:
         )
         return
 
+    looks = 0
+
     async def pending() -> list[dict[str, Any]] | None:
-        found = await in_thread(services.pending_for_device, device.device_id, clock.now())
+        nonlocal looks
+        executor, looks = _pool_for(looks), looks + 1
+        found = await in_thread(
+            services.pending_for_device, device.device_id, clock.now(), executor=executor
+        )
         return found or None
 
     challenges = await get_hub().wait_for(
@@ -165,10 +183,14 @@ async def _wait(scope: Scope, send: Send) -> None:
         return
     digest = services.wait_digest(token)
     expires_at: dt.datetime | None = None
+    looks = 0
 
     async def settled() -> str | None:
-        nonlocal expires_at
-        status, expires_at = await in_thread(services.wait_state, digest, clock.now())
+        nonlocal expires_at, looks
+        executor, looks = _pool_for(looks), looks + 1
+        status, expires_at = await in_thread(
+            services.wait_state, digest, clock.now(), executor=executor
+        )
         return status
 
     def until_expiry() -> float | None:

@@ -129,7 +129,10 @@ def activate_device(code: str, public_key: str, device_name: str, proof: str) ->
     invalid = PushRefused(
         400,
         "invalid_code",
-        _("That activation code isn't valid or has expired. Start again on the sign-up page."),
+        _(
+            "That activation code isn't valid or has expired. Start again on the page that "
+            "showed the QR code."
+        ),
     )
     if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
         raise invalid
@@ -269,7 +272,10 @@ def _account_removed() -> PushRefused:
     return PushRefused(
         410,
         "account_removed",
-        _("This account was removed from the app by your organisation. Remove it from the app."),
+        _(
+            "This app is no longer in the account's security info, so it gets no more "
+            "notifications. Remove the account from the app."
+        ),
     )
 
 

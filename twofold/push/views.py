@@ -124,10 +124,14 @@ def answer_notification(request: HttpRequest) -> JsonResponse:
         body = _json_body(request)
         decision = _string(body, "decision", max_length=10)
         number = body.get("number")
-        if decision not in ("approve", "deny") or not (
-            number is None or (isinstance(number, str) and len(number) <= 4)
-        ):
-            raise PushRefused(400, "invalid_request", _("The answer must approve or deny."))
+        if decision not in ("approve", "deny"):
+            raise PushRefused(
+                400, "invalid_request", _("The field decision must be approve or deny.")
+            )
+        if not (number is None or (isinstance(number, str) and len(number) <= 4)):
+            raise PushRefused(
+                400, "invalid_request", _("The field number must be the digits typed in the app.")
+            )
         result = services.answer_notification(
             Answer(
                 device_id=_string(body, "device", max_length=64),

@@ -166,7 +166,7 @@ class AuthenticatorAppMethod(SecurityMethod):
         if activation is None or not push.consume_approval(
             challenge_id, user, activation.device_id
         ):
-            raise VerificationFailed(_("This approval was already used. Start over."))
+            raise VerificationFailed(_("This approval was already used. Select Send again."))
         return _finished(activation, pending)
 
     def _finish_with_code(
