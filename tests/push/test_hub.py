@@ -108,6 +108,34 @@ def test_answer_landing_during_the_first_check_is_not_missed() -> None:
     assert seconds < 1.0
 
 
+def test_wake_up_during_a_slow_first_look_does_not_wait_for_it() -> None:
+    """A first look stuck behind many others (thousands of renewed waits) is dropped for a
+    fresh one when the answer's wake-up arrives."""
+    hub, name = Hub(), channel()
+    looks: list[float] = []
+
+    async def check() -> str | None:
+        looks.append(time.monotonic())
+        if len(looks) == 1:
+            await asyncio.sleep(5)  # queued
+            return None
+        return "answered"
+
+    async def scenario() -> tuple[str | None, float]:
+        waiting = asyncio.ensure_future(hub.wait_for(name, 10, check))
+        while not looks:
+            await asyncio.sleep(0)
+        published = time.monotonic()
+        hub.publish(name)
+        return await waiting, time.monotonic() - published
+
+    result, seconds = asyncio.run(scenario())
+    assert result == "answered"
+    assert seconds < 1.0, f"released {seconds:.2f} s after the wake-up"
+    assert len(looks) == 2
+    assert len(hub.local) == 0
+
+
 def test_wait_ends_with_none_after_the_timeout() -> None:
     hub, flag = Hub(), Flag()
     result, seconds = asyncio.run(timed_wait(hub, channel(), flag, timeout=0.2))

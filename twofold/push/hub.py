@@ -107,7 +107,7 @@ class Hub:
         async with self.local.registered(channel) as woken:
             reliable = await self._ready()
             while True:
-                result = await check()
+                result = await _look(check, woken)
                 remaining = deadline - loop.time()
                 if result is not None or remaining <= 0:
                     return result
@@ -124,6 +124,28 @@ class Hub:
                         return None
                 woken.clear()
                 reliable = reliable and await self._ready()
+
+
+async def _look(check: Callable[[], Awaitable[T | None]], woken: asyncio.Event) -> T | None:
+    """``check()``; woken while it is still under way (say, queued behind many others),
+    it is dropped for a fresh one, which is what the wake-up asked for anyway."""
+    if woken.is_set():
+        woken.clear()
+        return await check()
+    look = asyncio.ensure_future(check())
+    wake = asyncio.ensure_future(woken.wait())
+    try:
+        await asyncio.wait({look, wake}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the waiter left: nobody wants the answer
+        look.cancel()
+        raise
+    finally:
+        wake.cancel()
+    if look.done():
+        return look.result()
+    look.cancel()
+    woken.clear()
+    return await check()
 
 
 class RedisHub(Hub):
