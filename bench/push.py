@@ -56,7 +56,6 @@ import os
 import resource
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -71,14 +70,22 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from harness import (
+    HOST,
+    POSTGRES_PORT,
+    REDIS_PORT,
+    answers,
+    free_port,
+    percentile,
+    run_twofold,
+    twofold_command,
+    wait_until_serving,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 T = TypeVar("T")
 
-HOST = "127.0.0.1"
-POSTGRES_PORT = 5432
-REDIS_PORT = 6379
 POSTGRES_ADMIN_URL = f"postgres://postgres@{HOST}:{POSTGRES_PORT}/postgres"
 POSTGRES_DATABASE = "twofold_bench_push"
 POSTGRES_URL = f"postgres://postgres@{HOST}:{POSTGRES_PORT}/{POSTGRES_DATABASE}"
@@ -88,8 +95,6 @@ BAR_WAITERS = 10_000
 BROWSER_WAIT_SECONDS = 25
 CROWD_WAIT_SECONDS = 30
 HTTP_TIMEOUT = 40.0  # longer than any wait the server may hold
-SERVER_START_TIMEOUT = 60.0
-COMMAND_TIMEOUT = 180.0
 QUIET_TIMEOUT = 120.0
 # Connections being opened at once: stays well under the listen backlog (2048 in uvicorn).
 OPEN_AT_ONCE = 256
@@ -154,21 +159,7 @@ class ScenarioResult:
         return cls(raw["name"], rounds(raw["rounds"]), crowd, raw["notes"])
 
 
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100.0 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 # --- The product's commands and servers --------------------------------------------------
-
-
-def twofold_command() -> list[str]:
-    script = Path(sys.executable).with_name("twofold")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "twofold.cli"]
 
 
 def server_env(data_dir: Path, database_url: str, redis_url: str) -> dict[str, str]:
@@ -186,33 +177,6 @@ def server_env(data_dir: Path, database_url: str, redis_url: str) -> dict[str, s
     if redis_url:
         env["TWOFOLD_REDIS_URL"] = redis_url
     return env
-
-
-def run_twofold(args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
-    completed = subprocess.run(
-        [*twofold_command(), *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"twofold {' '.join(args)} failed:\n{completed.stderr[-2000:]}")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def answers(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1.0):
-        return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -241,20 +205,6 @@ def running_server(env: dict[str, str], workdir: Path) -> Iterator[Server]:
             yield Server(port, process.pid)
         finally:
             stop(process)
-
-
-def wait_until_serving(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"twofold serve exited early:\n{log_path.read_text()[-2000:]}")
-        with contextlib.suppress(OSError):
-            with socket.create_connection((HOST, port), timeout=2) as sock:
-                sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        time.sleep(0.1)
-    raise RuntimeError(f"twofold serve did not answer within {SERVER_START_TIMEOUT:.0f} s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,10 +36,18 @@ from types import FrameType
 from unittest import mock
 
 import argon2
+from harness import (
+    HOST,
+    POSTGRES_PORT,
+    REDIS_PORT,
+    answers,
+    free_port,
+    percentile,
+    run_twofold,
+    twofold_command,
+    wait_until_serving,
+)
 
-HOST = "127.0.0.1"
-POSTGRES_PORT = 5432
-REDIS_PORT = 6379
 POSTGRES_DATABASE = "twofold_bench"
 POSTGRES_URL = f"postgres://postgres@{HOST}:{POSTGRES_PORT}/{POSTGRES_DATABASE}"
 REDIS_URL = f"redis://{HOST}:{REDIS_PORT}/14"
@@ -49,8 +56,6 @@ SESSION_COOKIE = "twofold_session"
 KEYCLOAK_PER_VCPU = 15.0
 RATIO_BAR = 0.80
 HTTP_TIMEOUT = 30.0
-SERVER_START_TIMEOUT = 60.0
-COMMAND_TIMEOUT = 180.0
 TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ACCOUNT_RE = re.compile(r"^\s+(\S+@\S+)\s+password:\s+(\S+)\s*$", re.MULTILINE)
 
@@ -138,15 +143,6 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
 
 
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100.0 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 # --- Bare argon2id -----------------------------------------------------------------------
 
 
@@ -232,38 +228,6 @@ def group_cpu_seconds(pgid: int) -> float | None:
 # --- The product's own commands and server -----------------------------------------------
 
 
-def twofold_command() -> list[str]:
-    script = Path(sys.executable).with_name("twofold")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "twofold.cli"]
-
-
-def run_twofold(args: Sequence[str], env: dict[str, str]) -> str:
-    completed = subprocess.run(
-        [*twofold_command(), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(f"twofold {' '.join(args)} failed:\n{completed.stderr[-2000:]}")
-    return completed.stdout
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def answers(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1.0):
-        return True
-    return False
-
-
 @dataclass(frozen=True)
 class Server:
     port: int
@@ -295,25 +259,6 @@ def running_server(
             yield Server(port, process.pid)
         finally:
             stop_group(process)
-
-
-def wait_until_serving(port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"twofold serve exited early:\n{log_path.read_text()[-2000:]}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            try:
-                conn.request("GET", "/signin/")
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    return
-            finally:
-                conn.close()
-        time.sleep(0.2)
-    raise RuntimeError(f"twofold serve did not answer within {SERVER_START_TIMEOUT:.0f} s")
 
 
 def stop_group(process: subprocess.Popen[bytes]) -> None:
