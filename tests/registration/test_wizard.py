@@ -229,3 +229,39 @@ def test_after_the_wizard_the_user_goes_where_they_were_going(
     code = totp_code(secret, clock.now().timestamp())
     client.post("/setup/method/authenticator_code/", {"code": code})
     assert client.post("/setup/done/")["Location"] == "/account/password/"
+
+
+def test_wizard_registers_the_twofold_authenticator_with_a_code_when_notifications_are_off(
+    adele: User, clock: FrozenClock
+) -> None:
+    from tests.push.soft_device import SoftDevice
+    from twofold.policy.services import forget_policy_snapshot
+
+    MethodPolicy.objects.create(method_key="authenticator_app", options={"notifications": False})
+    forget_policy_snapshot()
+    client = Client()
+    sign_in(client, adele)
+    page = client.get("/setup/method/authenticator_app/")
+    code = re.search(rb'id="activation-code">([\d ]+)<', page.content)
+    assert code, "the activation code is shown for manual entry"
+    device = SoftDevice()
+    secret = device.activate(code.group(1).decode()).totp_secret
+
+    step = client.post("/setup/method/authenticator_app/", {"action": "check"})
+    asked = client.get(step["Location"]) if step.status_code == 302 else step
+    assert b"Enter the 6-digit code the app shows" in asked.content
+    assert b"push-number" not in asked.content and device.pending() == []
+
+    wrong = client.post("/setup/method/authenticator_app/", {"action": "finish", "code": "000000"})
+    assert wrong.status_code == 400
+    assert b"That code didn&#x27;t work" in wrong.content
+    good = totp_code(secret, clock.now().timestamp())
+    done = client.post("/setup/method/authenticator_app/", {"action": "finish", "code": good})
+    assert done["Location"] == "/setup/done/"
+    assert RegisteredMethod.objects.get(user=adele).kind == "authenticator_app"
+
+    client.post("/signout/")
+    sign_in(client, adele)
+    verify = client.get("/signin/verify/")
+    assert b"Enter the 6-digit code shown in Twofold Authenticator" in verify.content
+    assert b"push-number" not in verify.content
