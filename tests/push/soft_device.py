@@ -96,18 +96,7 @@ class SoftDevice:
         }
 
     def answer(self, challenge: dict[str, Any], *args: Any, **kwargs: Any) -> str:
-        body = self.answer_body(challenge, *args, **kwargs)
-        return services.answer_notification(
-            services.Answer(
-                device_id=body["device"],
-                challenge_id=body["challenge"],
-                decision=body["decision"],
-                number=body["number"] or "",
-                report_fraud=body["report_fraud"],
-                user_verified=body["user_verified"],
-                signature=body["signature"],
-            )
-        )
+        return answer_with(self.answer_body(challenge, *args, **kwargs))
 
     def pending(self) -> list[dict[str, Any]]:
         from twofold.core import clock
@@ -118,3 +107,18 @@ class SoftDevice:
         pending = self.pending()
         assert pending, "a notification reached the device"
         return self.answer(pending[-1], "approve", number, **kwargs)
+
+
+def answer_with(body: dict[str, Any]) -> str:
+    """An answer's JSON body (as the app posts it) handed to the service."""
+    return services.answer_notification(
+        services.Answer(
+            device_id=body["device"],
+            challenge_id=body["challenge"],
+            decision=body["decision"],
+            number=body["number"] or "",
+            report_fraud=body["report_fraud"],
+            user_verified=body["user_verified"],
+            signature=body["signature"],
+        )
+    )

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 
 from tests.conftest import FrozenClock
 from tests.push.conftest import other_number, register_device, send
-from tests.push.soft_device import SoftDevice
+from tests.push.soft_device import SoftDevice, answer_with
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.methods.flows import delete_method
@@ -45,20 +45,6 @@ def refused(call: Any, *args: Any, **kwargs: Any) -> PushRefused:
     with pytest.raises(PushRefused) as caught:
         call(*args, **kwargs)
     return caught.value
-
-
-def answer_with(body: dict[str, Any]) -> str:
-    return services.answer_notification(
-        services.Answer(
-            device_id=body["device"],
-            challenge_id=body["challenge"],
-            decision=body["decision"],
-            number=body["number"] or "",
-            report_fraud=body["report_fraud"],
-            user_verified=body["user_verified"],
-            signature=body["signature"],
-        )
-    )
 
 
 def b64u(raw: bytes) -> str:
