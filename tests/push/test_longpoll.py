@@ -210,6 +210,34 @@ def test_wait_ends_when_the_notification_expires_not_a_wait_later(
 
 
 @threads_use_db
+def test_waits_opened_together_share_their_first_look(
+    router: LongPollRouter, adele: User, device: SoftDevice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answered = send(adele, device, "activation-test")
+    device.approve_latest(answered.number)
+    pending = send(adele, device, "activation-test")
+    queries: list[int] = []
+    real_wait_states = services.wait_states
+
+    def counted(digests: list[str], now: Any) -> Any:
+        queries.append(len(digests))
+        return real_wait_states(digests, now)
+
+    monkeypatch.setattr(services, "wait_states", counted)
+    tokens = [answered.wait_token, pending.wait_token] * 40 + ["ab" * 24] * 20
+
+    async def scenario() -> list[Exchange]:
+        waits = [request(router, f"/push/wait/{token}", {"wait": "0"}) for token in tokens]
+        return await asyncio.gather(*waits)
+
+    exchanges = asyncio.run(scenario())
+    statuses = [exchange.body["status"] for exchange in exchanges]
+    assert statuses == ["answered", "pending"] * 40 + ["pending"] * 20
+    assert sum(queries) <= len(set(tokens)) * len(queries), "each batch looks up a token once"
+    assert len(queries) <= 3, f"{len(tokens)} first looks took {len(queries)} lookups"
+
+
+@threads_use_db
 def test_wait_on_an_unknown_token_waits_like_a_real_one(
     router: LongPollRouter, adele: User
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -50,6 +51,8 @@ _HEADERS = [
 # A wait's first look at the database runs on a pool of its own: thousands of browsers
 # renewing their waits at once must not queue ahead of the look that releases one.
 _first_looks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push-first-look")
+# First looks that arrive while one batch is being looked up go together in the next.
+FIRST_LOOK_BATCH = 500
 
 
 async def in_thread(
@@ -68,6 +71,57 @@ async def in_thread(
 
 def _pool_for(looks_so_far: int) -> Executor | None:
     return _first_looks if looks_so_far == 0 else None
+
+
+class FirstLooks:
+    """Pages' first looks, one query for all that queue up meanwhile (one per event loop)."""
+
+    def __init__(self) -> None:
+        self._queued: dict[str, list[asyncio.Future[services.WaitState]]] = {}
+        self._draining = False
+
+    async def look(self, digest: str) -> services.WaitState:
+        answer: asyncio.Future[services.WaitState] = asyncio.get_running_loop().create_future()
+        self._queued.setdefault(digest, []).append(answer)
+        if not self._draining:
+            self._draining = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await answer
+
+    async def _drain(self) -> None:
+        try:
+            while self._queued:
+                digests = list(self._queued)[:FIRST_LOOK_BATCH]
+                batch = {digest: self._queued.pop(digest) for digest in digests}
+                try:
+                    states = await in_thread(
+                        services.wait_states, digests, clock.now(), executor=_first_looks
+                    )
+                except Exception as error:  # each waiter gets it, as if it had looked alone
+                    for answers in batch.values():
+                        for answer in answers:
+                            if not answer.done():
+                                answer.set_exception(error)
+                    continue
+                for digest, answers in batch.items():
+                    for answer in answers:
+                        if not answer.done():  # a waiter that left or was woken meanwhile
+                            answer.set_result(states[digest])
+        finally:
+            self._draining = False
+
+
+_first_looks_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, FirstLooks] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def first_looks() -> FirstLooks:
+    loop = asyncio.get_running_loop()
+    looks = _first_looks_by_loop.get(loop)
+    if looks is None:
+        looks = _first_looks_by_loop[loop] = FirstLooks()
+    return looks
 
 
 class LongPollRouter:
@@ -187,10 +241,11 @@ async def _wait(scope: Scope, send: Send) -> None:
 
     async def settled() -> str | None:
         nonlocal expires_at, looks
-        executor, looks = _pool_for(looks), looks + 1
-        status, expires_at = await in_thread(
-            services.wait_state, digest, clock.now(), executor=executor
-        )
+        looks += 1
+        if looks == 1:
+            status, expires_at = await first_looks().look(digest)
+        else:
+            status, expires_at = await in_thread(services.wait_state, digest, clock.now())
         return status
 
     def until_expiry() -> float | None:

@@ -517,27 +517,41 @@ def wait_status(digest: str, now: dt.datetime) -> str | None:
     return wait_state(digest, now)[0]
 
 
-def wait_state(digest: str, now: dt.datetime) -> tuple[str | None, dt.datetime | None]:
+WaitState = tuple[str | None, dt.datetime | None]
+
+
+def wait_state(digest: str, now: dt.datetime) -> WaitState:
     """``wait_status``, and while nothing happened yet, when the wait's subject expires."""
-    challenge = (
-        PushChallenge.objects.filter(wait_digest=digest).only("status", "expires_at").first()
+    return wait_states([digest], now)[digest]
+
+
+def wait_states(digests: list[str], now: dt.datetime) -> dict[str, WaitState]:
+    """``wait_state`` of many waits in two queries (thousands of browsers renew at once)."""
+    states: dict[str, WaitState] = {}
+    challenges = PushChallenge.objects.filter(wait_digest__in=digests).values_list(
+        "wait_digest", "status", "expires_at"
     )
-    if challenge is not None:
-        if challenge.status != Status.PENDING:
-            return "answered", None
-        return _expired_or_pending(challenge.expires_at, now)
-    activation = (
-        PushActivation.objects.filter(wait_digest=digest).only("activated_at", "expires_at").first()
+    for digest, status, expires_at in challenges:
+        states[digest] = (
+            ("answered", None) if status != Status.PENDING else _expired_or_pending(expires_at, now)
+        )
+    rest = [digest for digest in digests if digest not in states]
+    activations = (
+        PushActivation.objects.filter(wait_digest__in=rest).values_list(
+            "wait_digest", "activated_at", "expires_at"
+        )
+        if rest
+        else []
     )
-    if activation is not None:
-        if activation.activated_at is not None:
-            return "activated", None
-        return _expired_or_pending(activation.expires_at, now)
+    for digest, activated_at, expires_at in activations:
+        states[digest] = (
+            ("activated", None)
+            if activated_at is not None
+            else _expired_or_pending(expires_at, now)
+        )
     # A token that matches nothing waits like a pending one: no answer tells tokens apart.
-    return None, None
+    return {digest: states.get(digest, (None, None)) for digest in digests}
 
 
-def _expired_or_pending(
-    expires_at: dt.datetime, now: dt.datetime
-) -> tuple[str | None, dt.datetime | None]:
+def _expired_or_pending(expires_at: dt.datetime, now: dt.datetime) -> WaitState:
     return ("expired", None) if now >= expires_at else (None, expires_at)
