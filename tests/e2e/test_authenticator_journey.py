@@ -36,6 +36,8 @@ from tests.e2e.journey import sign_in_with_password, sign_out
 pytestmark = pytest.mark.browser
 
 USER = "pusher@contoso.example"
+# Registers the app and then removes it on the server.
+LEAVER = "leaver@contoso.example"
 ADMIN = "guard@contoso.example"
 PASSWORD = "push-Long-passphrase-5"
 # The shortest a notification may live; the expiry check waits it out.
@@ -52,7 +54,7 @@ def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     }
     twofold = _twofold_command()
     _run([*twofold, "migrate", "--no-input"], env, workdir)
-    _add_users(twofold, (USER,), PASSWORD, env, workdir)
+    _add_users(twofold, (USER, LEAVER), PASSWORD, env, workdir)
     _run(
         [*twofold, "user", "add", ADMIN, "--admin", "--generate-password"], env, workdir
     )  # an administrator with an address, for the fraud alert
@@ -65,7 +67,7 @@ def push_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     with serving(workdir, env) as (base_url, log):
         yield RunningServer(
             base_url=base_url,
-            accounts={USER: PASSWORD},
+            accounts=dict.fromkeys((USER, LEAVER), PASSWORD),
             data_dir=workdir / "data",
             log_path=log,
         )
@@ -186,21 +188,21 @@ def other_number(number: str) -> str:
     return f"{(int(number) + 1 - 10) % 90 + 10}"
 
 
-def test_activate_from_the_qr_image_and_approve_the_test_notification(
-    page: Page, push_server: RunningServer, store: Path, tmp_path: Path
+def register_from_qr_image(
+    page: Page, server: RunningServer, user: str, store: Path, qr_image: Path
 ) -> None:
+    """From the password to "My account": the wizard's QR code, the app, the test notification."""
     page.goto("/")
-    sign_in_with_password(page, push_server, USER)
+    sign_in_with_password(page, server, user)
     expect(page.get_by_role("heading", level=1, name="Keep your account secure")).to_be_visible()
     page.get_by_role("link", name="Next").click()
-    expect(page).to_have_url(push_server.url("/setup/method/authenticator_app/"))
+    expect(page).to_have_url(server.url("/setup/method/authenticator_app/"))
 
     # What a person does with a screen they can't scan: save the QR code as a picture.
-    qr_image = tmp_path / "qr.png"
     page.locator("img[data-activation-qr]").screenshot(path=str(qr_image))
     added = authenticator(store, "add", "--qr", str(qr_image), "--name", "e2e laptop")
     assert added.returncode == 0, added.stderr
-    assert f"Added {USER} (Contoso)" in added.stdout
+    assert f"Added {user} (Contoso)" in added.stdout
 
     # The page learns of the activation by itself and sends the test notification.
     number = number_on(page)
@@ -215,6 +217,11 @@ def test_activate_from_the_qr_image_and_approve_the_test_notification(
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_role("heading", level=1, name="My account")).to_be_visible()
 
+
+def test_activate_from_the_qr_image_and_approve_the_test_notification(
+    page: Page, push_server: RunningServer, store: Path, tmp_path: Path
+) -> None:
+    register_from_qr_image(page, push_server, USER, store, tmp_path / "qr.png")
     codes = authenticator(store, "codes")
     assert re.search(r"\b\d{6}\b", codes.stdout), "codes work offline from the same activation"
 
@@ -301,3 +308,26 @@ def test_deny_with_fraud_report_blocks_notifications_and_tells_admins(
     page.get_by_role("link", name="Send another notification").click()
     expect(page.get_by_role("alert")).to_contain_text("blocked")
     assert Device(store).poll(1) == []
+
+
+def test_removing_the_app_on_the_server_tells_the_app(
+    browser: Browser, push_server: RunningServer, tmp_path: Path
+) -> None:
+    context = browser.new_context(base_url=push_server.base_url, locale="en-GB")
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    store = tmp_path / "store"
+    try:
+        register_from_qr_image(page, push_server, LEAVER, store, tmp_path / "qr.png")
+        page.goto("/security-info/")
+        page.get_by_role("link", name=re.compile("^Delete Twofold Authenticator")).click()
+        page.get_by_role("button", name="Yes, delete it").click()
+        expect(page.get_by_role("status")).to_contain_text("was deleted")
+    finally:
+        context.close()
+
+    listened = authenticator(store, "listen", "--once")
+    assert listened.returncode == 1
+    assert f"Your organisation removed this app from {LEAVER} (Contoso)" in listened.stdout
+    listed = authenticator(store, "list")
+    assert re.search(r"push\s+removed\s+" + re.escape(LEAVER), listed.stdout), listed.stdout
