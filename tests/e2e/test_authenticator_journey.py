@@ -304,8 +304,11 @@ def test_deny_with_fraud_report_blocks_notifications_and_tells_admins(
         assert time.monotonic() < deadline, "the administrators were emailed"
         time.sleep(0.1)
 
-    # Nothing more reaches the app until an administrator resolves the alert.
-    page.get_by_role("link", name="Send another notification").click()
+    # Nothing more reaches the app until an administrator resolves the alert, and the page
+    # offers nothing that could not work.
+    expect(page.get_by_role("link", name="Send another notification")).to_have_count(0)
+    expect(page.get_by_text("Use a code from the app")).to_have_count(0)
+    page.reload()
     expect(page.get_by_role("alert")).to_contain_text("blocked")
     assert Device(store).poll(1) == []
 

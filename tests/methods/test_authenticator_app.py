@@ -126,3 +126,18 @@ def test_notifications_show_app_and_location_unless_the_policy_hides_them(
     (hidden,) = device.pending()
     assert (hidden["app"], hidden["ip"], hidden["location"]) == (None, None, None)
     assert hidden["browser"] == "Chrome on Linux"
+
+
+def test_after_a_fraud_report_the_page_offers_nothing_that_could_work(
+    adele: User, clock: FrozenClock
+) -> None:
+    device, registered = register_device(adele)
+    method = app_method()
+    state = method.begin_challenge(registered, sign_in_request())
+    assert method.challenge_context(registered, state, sign_in_request())["blocked"] is False
+
+    assert device.answer(device.pending()[0], "deny", None, report_fraud=True) == "fraud_reported"
+    assert method.challenge_context(registered, state, sign_in_request())["blocked"] is True
+    again = method.begin_challenge(registered, sign_in_request())
+    assert again["blocked"] is True and "error" in again
+    assert device.pending() == []

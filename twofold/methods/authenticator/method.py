@@ -189,13 +189,13 @@ class AuthenticatorAppMethod(SecurityMethod):
         if not notifications_on():
             return {"codes_only": True}
         if has_open_fraud_alert(method.user):
-            return {"error": blocked_message()}
+            return {"error": blocked_message(), "blocked": True}
         try:
             ticket = push.send_notification(
                 method.user, method.data["device_id"], _notification_details(request)
             )
         except push.PushRefused as refused:
-            return {"error": refused.message}
+            return {"error": refused.message, "blocked": refused.error == "blocked"}
         return {
             "challenge_id": ticket.challenge_id,
             "number": ticket.number,
@@ -211,12 +211,18 @@ class AuthenticatorAppMethod(SecurityMethod):
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         if "challenge_id" not in state:
-            return {"error": state.get("error", ""), "codes_only": state.get("codes_only", False)}
+            return {
+                "error": state.get("error", ""),
+                "blocked": state.get("blocked", False),
+                "codes_only": state.get("codes_only", False),
+            }
         status = push.outcome(state["challenge_id"], method.user, clock.now())
         return {
             "number": state["number"],
             "wait_url": reverse("push_wait_answer", args=[state["wait_token"]]),
             "answer_message": _challenge_answer_message(status),
+            # A fraud report blocks the second step: nothing on this page could work.
+            "blocked": status == Status.FRAUD_REPORTED,
         }
 
     def verify(
