@@ -251,6 +251,7 @@ def test_wizard_registers_the_twofold_authenticator_with_a_code_when_notificatio
     asked = client.get(step["Location"]) if step.status_code == 302 else step
     assert b"Enter the 6-digit code the app shows" in asked.content
     assert b"push-number" not in asked.content and device.pending() == []
+    assert b'value="restart"' in asked.content, "an app that lost the account can start over"
 
     wrong = client.post("/setup/method/authenticator_app/", {"action": "finish", "code": "000000"})
     assert wrong.status_code == 400
