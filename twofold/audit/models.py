@@ -52,6 +52,19 @@ class AuditEvent(models.Model):
             "push_bad_signature",
             _("Authenticator app answer with a bad signature"),
         )
+        OIDC_APP_SIGNIN = "oidc_app_signin", _("Signed in to an app (OpenID Connect)")
+        OIDC_GRANT_REFUSED = "oidc_grant_refused", _("Token request with a refused grant type")
+        OIDC_CODE_REUSED = (
+            "oidc_code_reused",
+            _("Authorization code used twice: its tokens revoked"),
+        )
+        OIDC_REFRESH_TOKEN_REUSED = (
+            "oidc_refresh_token_reused",
+            _("Refresh token used twice: the app sign-in revoked"),
+        )
+        OIDC_CLIENT_ADDED = "oidc_client_added", _("App registered for sign-in")
+        OIDC_CLIENT_CHANGED = "oidc_client_changed", _("App registration changed")
+        OIDC_CLIENT_REMOVED = "oidc_client_removed", _("App registration removed")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=64, choices=Kind.choices, db_index=True)
