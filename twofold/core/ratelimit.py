@@ -1,52 +1,113 @@
-"""Fixed-window counters in the cache (Redis when configured), for guess surfaces.
+"""Fixed-window counters in the database, for limits that must hold when the cache is down.
 
-When the cache is unreachable the counters count nothing and say so in the log: sign-in
-keeps working, and the lockouts that stop password and code guessing live in the database.
+Texts, calls and emails cost money and reach other people; reset starts and device-API
+failures bound guessing. A cache outage must not switch any of them off, so the counters
+are rows (``core.RateCounter``), one per limit and caller, each counted with one atomic
+upsert. ``take()`` counts against several limits in one transaction: either every one
+of them has room and all count, or none counts.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import logging
+import hmac
+import secrets
+from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.conf import settings
+from django.db import connection, transaction
 
-logger = logging.getLogger(__name__)
+from twofold.core import clock
+from twofold.core.models import RateCounter
+
+# One hit in this many that starts a new window also deletes counters long expired.
+PRUNE_ONE_IN = 64
 
 
-def _key(scope: str, identity: str) -> str:
-    # Hash the identity: user-typed names can be long or hold characters cache keys refuse.
-    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"rl:{scope}:{digest}"
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    identity: str
+    window_seconds: int
+    most: int
+
+
+class LimitReached(Exception):
+    def __init__(self, limit: Limit) -> None:
+        super().__init__(limit.scope)
+        self.limit = limit
+
+
+def digest(scope: str, identity: str) -> str:
+    # Keyed: the table holds names, numbers and addresses only in a form nobody can read back.
+    data = f"{scope}\0{identity}".encode("utf-8", "surrogatepass")
+    return hmac.new(settings.SECRET_KEY.encode(), data, hashlib.sha256).hexdigest()
 
 
 def count_hit(scope: str, identity: str, window_seconds: int) -> int:
-    """Record one hit and return the number of hits in the current window."""
-    key = _key(scope, identity)
-    try:
-        # add() is atomic and only creates the counter (with its expiry) once per window.
-        if cache.add(key, 1, timeout=window_seconds):
-            return 1
-        try:
-            return int(cache.incr(key))
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=window_seconds)
-            return 1
-    except Exception:
-        logger.warning("rate limit %s not counted: cache unreachable", scope)
-        return 0
+    """Record one hit and return the number of hits in the current window.
+
+    A window starts at the first hit and lasts ``window_seconds``; one statement both
+    starts or continues it and counts, so concurrent hits are never lost.
+    """
+    now = clock.now()
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, key_digest, hits, expires_at) "  # noqa: S608
+            "VALUES (%s, %s, 1, %s) "
+            "ON CONFLICT (scope, key_digest) DO UPDATE SET "
+            f"hits = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.hits + 1 END, "
+            f"expires_at = CASE WHEN {table}.expires_at <= %s "
+            f"THEN excluded.expires_at ELSE {table}.expires_at END "
+            "RETURNING hits",
+            [
+                scope,
+                digest(scope, identity),
+                ops.adapt_datetimefield_value(now + dt.timedelta(seconds=window_seconds)),
+                ops.adapt_datetimefield_value(now),
+                ops.adapt_datetimefield_value(now),
+            ],
+        )
+        row = cursor.fetchone()
+    count = int(row[0])
+    if count == 1 and secrets.randbelow(PRUNE_ONE_IN) == 0:
+        transaction.on_commit(prune)
+    return count
 
 
 def hits(scope: str, identity: str) -> int:
-    try:
-        return int(cache.get(_key(scope, identity), 0))
-    except Exception:
-        logger.warning("rate limit %s not read: cache unreachable", scope)
-        return 0
+    """Hits so far in the current window (0 when it has ended)."""
+    found = (
+        RateCounter.objects.filter(
+            scope=scope, key_digest=digest(scope, identity), expires_at__gt=clock.now()
+        )
+        .values_list("hits", flat=True)
+        .first()
+    )
+    return int(found or 0)
 
 
 def reset(scope: str, identity: str) -> None:
-    try:
-        cache.delete(_key(scope, identity))
-    except Exception:
-        logger.warning("rate limit %s not reset: cache unreachable", scope)
+    RateCounter.objects.filter(scope=scope, key_digest=digest(scope, identity)).delete()
+
+
+def take(*limits: Limit) -> None:
+    """Count one hit against every limit, or against none and raise ``LimitReached``.
+
+    Each upsert locks its counter row until the transaction ends, so two requests at the
+    last free hit queue on the row and only one of them gets it. Callers that write more
+    in the same transaction (the record of a text sent) open it around ``take()``.
+    """
+    with transaction.atomic():
+        # The same order everywhere (the caller's), so two transactions never deadlock.
+        for limit in limits:
+            if count_hit(limit.scope, limit.identity, limit.window_seconds) > limit.most:
+                raise LimitReached(limit)  # leaving atomic() rolls every count back
+
+
+def prune() -> None:
+    """Delete counters whose window has ended; a hit would start them afresh anyway."""
+    RateCounter.objects.filter(expires_at__lt=clock.now()).delete()
