@@ -53,8 +53,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "twofold.signin.familiar.FamiliarDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofold.registration.middleware.RegistrationInterruptMiddleware",
+    "twofold.securityinfo.views.StepUpMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

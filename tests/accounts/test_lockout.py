@@ -74,3 +74,61 @@ def test_disabled_account_with_right_password_is_refused(adele: User) -> None:
     adele.save()
     assert verify_password(adele.username, DEFAULT_PASSWORD).outcome == Outcome.DISABLED
     assert verify_password(adele.username, "wrong").outcome == Outcome.INCORRECT
+
+
+def test_sixteen_concurrent_wrong_passwords_get_ten_checks(transactional_db: None) -> None:
+    import threading
+
+    from django.db import connection
+
+    from twofold.accounts.services import NewUser, create_user
+
+    user = create_user(NewUser(principal_name="adele@contoso.example", password="Right-pass-42"))
+    checks: list[int] = []
+    original = User.check_password
+
+    def counted_check(self: User, raw: str) -> bool:
+        checks.append(1)
+        return original(self, raw)
+
+    barrier = threading.Barrier(16)
+    outcomes: list[Outcome] = []
+
+    def guess(number: int) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(verify_password(user.username, f"guess-{number}").outcome)
+        finally:
+            connection.close()
+
+    User.check_password = counted_check  # type: ignore[method-assign]
+    try:
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        User.check_password = original  # type: ignore[method-assign]
+    assert len(outcomes) == 16
+    assert len(checks) == 10, "the threshold bounds guesses even when they arrive together"
+    assert outcomes.count(Outcome.INCORRECT) == 9
+    assert outcomes.count(Outcome.LOCKED) == 7
+    assert verify_password(user.username, "Right-pass-42").outcome == Outcome.LOCKED
+
+
+def test_the_same_wrong_code_counts_every_time(
+    adele: User, add_authenticator, clock: FrozenClock
+) -> None:
+    from tests.conftest import totp_code
+    from twofold.methods.flows import verify_method
+
+    registered, secret = add_authenticator(adele)
+    # A code that becomes valid ten minutes from now, sent every 30 seconds until after then.
+    future = totp_code(secret, clock.now().timestamp() + 600)
+    results = []
+    for _ in range(24):
+        results.append(verify_method(registered, {"code": future}))
+        clock.advance(30)
+    assert "Too many wrong codes" in results[4].message, "the fifth send of one code locks"
+    assert not any(r.ok for r in results), "locked each time the code comes round"

@@ -99,11 +99,32 @@ def test_creating_needs_a_fresh_verification(client: Client, clock: FrozenClock)
     assert not AppPassword.objects.exists()
 
 
-def test_guessing_app_passwords_locks(adele: User) -> None:
+def test_guessing_app_passwords_locks_the_guessing_address(adele: User) -> None:
     _record, password = create_app_password(adele, "laptop")
+    stranger = "198.51.100.23"
     for attempt in range(10):
-        assert authenticate_app_password(adele.username, f"wrongwrongwrong{attempt}") is None
-    assert authenticate_app_password(adele.username, password) is None, "locked, even when right"
+        guess = f"wrongwrongwrong{attempt}"
+        assert authenticate_app_password(adele.username, guess, address=stranger) is None
+    assert authenticate_app_password(adele.username, password, address=stranger) is None, (
+        "locked, even when right"
+    )
+
+
+def test_strangers_guessing_never_lock_out_the_device_with_the_app_password(adele: User) -> None:
+    _record, password = create_app_password(adele, "mail client")
+    for network in range(20):
+        for attempt in range(11):
+            guess = f"wrong{network}x{attempt}"
+            authenticate_app_password(adele.username, guess, address=f"198.51.{network}.9")
+    device = authenticate_app_password(adele.username, password, address="192.0.2.10")
+    assert device == adele
+
+
+def test_the_same_stale_app_password_from_a_device_counts_once(adele: User) -> None:
+    _record, password = create_app_password(adele, "old phone")
+    for _ in range(30):
+        assert authenticate_app_password(adele.username, "stalestalestale1", "192.0.2.10") is None
+    assert authenticate_app_password(adele.username, password, address="192.0.2.10") == adele
 
 
 def test_policy_can_forbid_app_passwords(client: Client, adele: User) -> None:

@@ -219,6 +219,61 @@ def test_guessing_answers_locks_the_portal_for_real_and_unknown_names(make_user,
     assert statuses == [401, 401, 401, 401, 429]
 
 
+def test_the_same_wrong_answers_sent_again_count_every_time(adele: User) -> None:
+    add_questions(adele)
+    client = Client()
+    start(client, adele.username)
+    client.get("/reset/verify/security_questions/")
+    same = {"answer_0": "guess", "answer_1": "x y z", "answer_2": "a b c"}
+    statuses = [
+        client.post("/reset/verify/security_questions/", same).status_code for _ in range(5)
+    ]
+    assert statuses == [401, 401, 401, 401, 429]
+
+
+def test_strangers_failing_at_the_portal_lock_neither_sign_in_nor_the_second_step(
+    adele: User, add_authenticator, clock: FrozenClock
+) -> None:
+    from tests.conftest import totp_code
+    from twofold.methods.flows import verify_method
+
+    registered, secret = add_authenticator(adele)
+    add_questions(adele)
+    stranger = Client()
+    start(stranger, adele.username)
+    stranger.get("/reset/verify/security_questions/")
+    wrong = {"answer_0": "guess", "answer_1": "x y z", "answer_2": "a b c"}
+    for _ in range(5):
+        last = stranger.post("/reset/verify/security_questions/", wrong)
+    assert last.status_code == 429
+    assert verify_password(adele.username, DEFAULT_PASSWORD).outcome == Outcome.ACCEPTED
+    code = totp_code(secret, clock.now().timestamp())
+    assert verify_method(registered, {"code": code}).ok, "the second step is not locked"
+
+
+def test_a_familiar_browser_can_still_reset_after_strangers_locked_the_portal(
+    adele: User, clock: FrozenClock
+) -> None:
+    policy = get_policy()
+    policy.registration_required = False
+    policy.sspr_methods_required = 1
+    policy.save()
+    add_questions(adele)
+    owner = Client()
+    owner.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    owner.post("/signout/")
+    stranger = Client()
+    start(stranger, adele.username)
+    stranger.get("/reset/verify/security_questions/")
+    wrong = {"answer_0": "guess", "answer_1": "x y z", "answer_2": "a b c"}
+    for _ in range(5):
+        stranger.post("/reset/verify/security_questions/", wrong)
+    start(owner, adele.username)
+    page = owner.get("/reset/verify/security_questions/")
+    response = owner.post("/reset/verify/security_questions/", answers_for(page))
+    assert response.status_code == 302, "the owner's browser has its own counter"
+
+
 def test_guessing_email_codes_locks_too(adele: User) -> None:
     add_email(adele)
     client = Client()

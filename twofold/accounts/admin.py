@@ -89,6 +89,7 @@ class SignInThrottleAdmin(admin.ModelAdmin):
 
     list_display = (
         "name_digest",
+        "bucket",
         "failed_count",
         "lockout_count",
         "locked_until",
@@ -96,6 +97,7 @@ class SignInThrottleAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "name_digest",
+        "bucket",
         "failed_count",
         "lockout_count",
         "locked_until",

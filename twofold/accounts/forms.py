@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from twofold.accounts.lockout import Source
 from twofold.accounts.passwords_check import Outcome, verify_password
 
 
@@ -14,10 +17,14 @@ class ChangePasswordForm(PasswordChangeForm):
     Without it, a stolen session could guess the current password at full speed.
     """
 
+    def __init__(self, user: Any, *args: Any, source: Source | None = None, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.source = source
+
     def clean_old_password(self) -> str:
         old_password = self.cleaned_data["old_password"]
-        result = verify_password(self.user.username, old_password)
-        if result.outcome == Outcome.LOCKED:
+        result = verify_password(self.user.username, old_password, self.source)
+        if result.outcome in (Outcome.LOCKED, Outcome.THROTTLED):
             raise forms.ValidationError(
                 ngettext(
                     "Too many wrong passwords. Try again in %(seconds)d second.",

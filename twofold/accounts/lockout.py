@@ -1,19 +1,32 @@
-"""Smart lockout: 10 failed passwords lock a sign-in name for 60 s, longer each time.
+"""Smart lockout: failure counters for every guess surface, kept in the database.
 
-State is kept per sign-in name whether an account exists or not, so being
-locked out says nothing about which names are real. Verification codes use the
-same mechanism under their own subject (see ``code_subject``) with a lower threshold.
+A counter (a ``Guard``) belongs to a subject (a sign-in name, a user's codes, a reset) and a
+bucket within it. Like Entra's smart lockout, failures from devices that never signed the
+name in before share one "unfamiliar" bucket, and each familiar device has its own: an
+attacker with no credentials can lock the unfamiliar bucket, never the owner's own browser.
+Failures are also counted per source address across all names, against password spraying.
+
+State is kept per sign-in name whether an account exists or not, so being locked out says
+nothing about which names are real.
+
+Checking and counting happen in one locked transaction *before* the secret is checked: an
+attempt reserves a failure, and success or a not-counted outcome gives it back. Sixteen
+concurrent guesses against a threshold of ten get ten checks, not sixteen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import hmac
-from dataclasses import dataclass
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from twofold.accounts.models import SignInThrottle
 from twofold.accounts.principal_names import normalise_principal_name
@@ -23,6 +36,72 @@ RECENT_BAD_PASSWORDS_KEPT = 3
 MAX_LOCKOUT_DOUBLINGS = 5
 # After a quiet day an account starts over at the base lockout duration.
 FORGET_AFTER = dt.timedelta(hours=24)
+# Wrong codes and answers lock sooner than wrong passwords: a 6-digit code has a million
+# values, a password far more.
+CODE_FAILURE_THRESHOLD = 5
+SOURCE_WINDOW = dt.timedelta(minutes=15)
+UNFAMILIAR = "unfamiliar"
+
+
+@dataclass(frozen=True)
+class Rule:
+    threshold: int
+    lock_seconds: int
+    doubles: bool = True
+    # A retyped password (a stale saved password) is one guess, not several: it gives an
+    # attacker nothing new. Codes and answers never get this: a wrong code sent again may
+    # become right later, and every answer tried is a guess.
+    repeats_count_once: bool = False
+    forget_after: dt.timedelta = FORGET_AFTER
+
+
+def password_rule() -> Rule:
+    lockout = settings.TWOFOLD_LOCKOUT
+    return Rule(lockout["threshold"], lockout["seconds"], repeats_count_once=True)
+
+
+def code_rule() -> Rule:
+    return Rule(CODE_FAILURE_THRESHOLD, settings.TWOFOLD_LOCKOUT["seconds"])
+
+
+def source_rule() -> Rule:
+    return Rule(
+        settings.TWOFOLD_LOCKOUT["ip_failure_limit"],
+        int(SOURCE_WINDOW.total_seconds()),
+        doubles=False,
+        repeats_count_once=True,
+        forget_after=SOURCE_WINDOW,
+    )
+
+
+class Scope(enum.StrEnum):
+    """What a guard protects; a refusal says which one refused."""
+
+    ACCOUNT = "account"
+    SOURCE = "source"
+
+
+@dataclass(frozen=True)
+class Guard:
+    subject: str
+    bucket: str
+    rule: Rule
+    scope: Scope = Scope.ACCOUNT
+
+    @property
+    def digest(self) -> str:
+        return name_digest(self.subject)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an attempt comes from: its address, and a familiar device when it has one."""
+
+    address: str = ""
+    familiar_device: str = ""
+
+    def bucket(self) -> str:
+        return f"device:{self.familiar_device}" if self.familiar_device else UNFAMILIAR
 
 
 @dataclass(frozen=True)
@@ -33,77 +112,251 @@ class LockoutState:
     has_failures: bool = False
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A guess let through (one failure reserved on each guard), or refused."""
+
+    allowed: bool
+    retry_after_seconds: int = 0
+    refused_by: Scope | None = None
+    reserved: tuple[Guard, ...] = ()
+    guards: tuple[Guard, ...] = ()
+    fingerprint: str = ""
+
+
+class Result(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    # Nothing was guessed (a push not answered yet, a form the method could not read).
+    NOT_COUNTED = "not counted"
+
+
+@dataclass
+class _Row:
+    guard: Guard
+    throttle: SignInThrottle = field(repr=False)
+
+
 def name_digest(principal_name: str) -> str:
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, normalise_principal_name(principal_name).encode(), "sha256").hexdigest()
-
-
-def _password_fingerprint(digest: str, password: str) -> str:
-    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"bad-password").digest()
-    message = digest.encode() + b"\0" + password.encode("utf-8", "surrogatepass")
-    return hmac.new(key, message, "sha256").hexdigest()[:24]
-
-
-def current_lockout(principal_name: str) -> LockoutState:
-    now = clock.now()
-    rows = list(
-        SignInThrottle.objects.filter(name_digest=name_digest(principal_name)).values_list(
-            "locked_until", flat=True
-        )[:1]
-    )
-    if not rows:
-        return LockoutState(locked=False)
-    locked_until = rows[0]
-    if locked_until is None or locked_until <= now:
-        return LockoutState(locked=False, has_failures=True)
-    return LockoutState(
-        locked=True, retry_after_seconds=_seconds_until(locked_until, now), has_failures=True
-    )
 
 
 def code_subject(user_id: int) -> str:
     return f"codes:{user_id}"
 
 
-def record_failed_password(
-    principal_name: str, password: str, *, threshold: int | None = None
-) -> LockoutState:
-    """Count a wrong password (or code); returns the state after counting."""
-    digest = name_digest(principal_name)
-    fingerprint = _password_fingerprint(digest, password)
+def reset_subject(principal_name: str) -> str:
+    return f"reset:{normalise_principal_name(principal_name)}"
+
+
+def app_password_subject(principal_name: str) -> str:
+    return f"app:{normalise_principal_name(principal_name)}"
+
+
+def source_key(address: str) -> str:
+    """An address as counted: IPv6 by /64, since one host is given a whole /64 to pick from."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def source_guard(address: str) -> Guard:
+    return Guard(f"source:{source_key(address)}", "", source_rule(), Scope.SOURCE)
+
+
+def password_guards(principal_name: str, source: Source) -> list[Guard]:
+    guards = [Guard(normalise_principal_name(principal_name), source.bucket(), password_rule())]
+    # A familiar device is not held back by failures that others make from its address
+    # (an office behind one NAT address); it has its own per-device counter instead.
+    if source.address and not source.familiar_device:
+        guards.append(source_guard(source.address))
+    return guards
+
+
+def reset_guards(principal_name: str, source: Source) -> list[Guard]:
+    """The reset portal counts on its own, so wrong answers there lock neither sign-in nor codes."""
+    guards = [Guard(reset_subject(principal_name), source.bucket(), code_rule())]
+    if source.address and not source.familiar_device:
+        guards.append(source_guard(source.address))
+    return guards
+
+
+def app_password_guards(principal_name: str, address: str) -> list[Guard]:
+    # Apps have no cookies: each source address has its own counter for the account, so
+    # failures from elsewhere never lock out the device that holds the right app password.
+    guards = [
+        Guard(
+            app_password_subject(principal_name),
+            f"address:{source_key(address)}",
+            password_rule(),
+        )
+    ]
+    if address:
+        guards.append(source_guard(address))
+    return guards
+
+
+def code_guards(user_id: int) -> list[Guard]:
+    # Only reachable after the right password (or signed in): not a lever for strangers.
+    return [Guard(code_subject(user_id), "", code_rule())]
+
+
+def fingerprint_of(subject: str, secret: str) -> str:
+    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"bad-password").digest()
+    message = name_digest(subject).encode() + b"\0" + secret.encode("utf-8", "surrogatepass")
+    return hmac.new(key, message, "sha256").hexdigest()[:24]
+
+
+def begin_attempt(guards: Sequence[Guard], secret: str = "") -> Attempt:
+    """Refuse when any guard is locked or full; otherwise reserve one failure on each."""
+    guards = tuple(guards)
+    if not guards:
+        return Attempt(allowed=True)
+    fingerprint = fingerprint_of(guards[0].subject, secret)
     now = clock.now()
-    lockout = settings.TWOFOLD_LOCKOUT
     with transaction.atomic():
-        throttle, _ = SignInThrottle.objects.select_for_update().get_or_create(name_digest=digest)
-        if throttle.last_failure_at and now - throttle.last_failure_at > FORGET_AFTER:
+        rows = _lock_rows(guards, create=True)
+        for row in rows:
+            _forget_if_quiet(row, now)
+        for row in rows:
+            throttle, rule = row.throttle, row.guard.rule
+            if throttle.locked_until and throttle.locked_until > now:
+                _save_forgotten(rows)
+                return Attempt(
+                    allowed=False,
+                    retry_after_seconds=_seconds_until(throttle.locked_until, now),
+                    refused_by=row.guard.scope,
+                )
+            if throttle.failed_count >= rule.threshold:
+                # Guesses already in flight fill the threshold: wait for their outcome.
+                _save_forgotten(rows)
+                return Attempt(
+                    allowed=False,
+                    retry_after_seconds=_lock_seconds(rule, throttle.lockout_count),
+                    refused_by=row.guard.scope,
+                )
+        reserved = []
+        for row in rows:
+            throttle = row.throttle
+            if row.guard.rule.repeats_count_once and fingerprint in throttle.recent_bad_passwords:
+                throttle.save()
+                continue
+            throttle.failed_count += 1
+            throttle.last_failure_at = now
+            throttle.save()
+            reserved.append(row.guard)
+    return Attempt(allowed=True, reserved=tuple(reserved), guards=guards, fingerprint=fingerprint)
+
+
+def finish_attempt(attempt: Attempt, result: Result) -> LockoutState:
+    """Settle a reserved attempt; returns whether this failure just locked a guard."""
+    if not attempt.allowed or not attempt.guards:
+        return LockoutState(locked=False)
+    if result is Result.SUCCEEDED:
+        _clear_after_success(attempt)
+        return LockoutState(locked=False)
+    now = clock.now()
+    newly_locked = LockoutState(locked=False)
+    with transaction.atomic():
+        for row in _lock_rows(attempt.reserved, create=False):
+            throttle, rule = row.throttle, row.guard.rule
+            if result is Result.NOT_COUNTED:
+                throttle.failed_count = max(0, throttle.failed_count - 1)
+                throttle.save(update_fields=["failed_count"])
+                continue
+            if rule.repeats_count_once:
+                throttle.recent_bad_passwords = [
+                    *throttle.recent_bad_passwords[-(RECENT_BAD_PASSWORDS_KEPT - 1) :],
+                    attempt.fingerprint,
+                ]
+            if throttle.failed_count >= rule.threshold:
+                seconds = _lock_seconds(rule, throttle.lockout_count)
+                throttle.lockout_count += 1
+                throttle.failed_count = 0
+                throttle.locked_until = now + dt.timedelta(seconds=seconds)
+                # An address reaching its limit is told at its next attempt ("too many").
+                if row.guard.scope is Scope.ACCOUNT:
+                    newly_locked = LockoutState(locked=True, retry_after_seconds=seconds)
+            throttle.save()
+    return newly_locked
+
+
+def current_lockout(guards: Sequence[Guard]) -> LockoutState:
+    """The state of these guards without counting anything (for pages that explain a lock)."""
+    now = clock.now()
+    wanted = Q(pk__in=[])
+    for guard in guards:
+        wanted |= Q(name_digest=guard.digest, bucket=guard.bucket)
+    rows = list(SignInThrottle.objects.filter(wanted).values_list("locked_until", flat=True))
+    until = [moment for moment in rows if moment is not None and moment > now]
+    if not until:
+        return LockoutState(locked=False, has_failures=bool(rows))
+    return LockoutState(
+        locked=True, retry_after_seconds=_seconds_until(max(until), now), has_failures=True
+    )
+
+
+def clear_subject(subject: str) -> None:
+    """Forget every bucket of a subject (an administrator's unlock, a completed reset)."""
+    SignInThrottle.objects.filter(name_digest=name_digest(subject)).delete()
+
+
+def _clear_after_success(attempt: Attempt) -> None:
+    account = [guard for guard in attempt.guards if guard.scope is Scope.ACCOUNT]
+    with transaction.atomic():
+        for guard in account:
+            SignInThrottle.objects.filter(name_digest=guard.digest, bucket=guard.bucket).delete()
+        # A right secret says nothing about the other names an address tried: its
+        # reservation is given back, its count stays.
+        for row in _lock_rows(
+            [guard for guard in attempt.reserved if guard.scope is Scope.SOURCE], create=False
+        ):
+            row.throttle.failed_count = max(0, row.throttle.failed_count - 1)
+            row.throttle.save(update_fields=["failed_count"])
+
+
+def _lock_rows(guards: Sequence[Guard], *, create: bool) -> list[_Row]:
+    # Always the same order, so two attempts locking the same rows cannot deadlock.
+    rows = []
+    for guard in sorted(guards, key=lambda g: (g.digest, g.bucket)):
+        query = SignInThrottle.objects.select_for_update()
+        if create:
+            throttle, _ = query.get_or_create(name_digest=guard.digest, bucket=guard.bucket)
+        else:
+            found = query.filter(name_digest=guard.digest, bucket=guard.bucket).first()
+            if found is None:
+                continue
+            throttle = found
+        rows.append(_Row(guard, throttle))
+    return rows
+
+
+def _forget_if_quiet(row: _Row, now: dt.datetime) -> None:
+    throttle = row.throttle
+    last = throttle.last_failure_at
+    if last and now - last > row.guard.rule.forget_after:
+        still_locked = throttle.locked_until and throttle.locked_until > now
+        if not still_locked:
             throttle.failed_count = 0
             throttle.lockout_count = 0
             throttle.recent_bad_passwords = []
-        throttle.last_failure_at = now
-        # The same wrong password typed again (a user retrying a stale saved password)
-        # is one guess, not several: it gives an attacker nothing new.
-        if fingerprint in throttle.recent_bad_passwords:
-            throttle.save(update_fields=["last_failure_at"])
-            return LockoutState(locked=False)
-        throttle.recent_bad_passwords = [
-            *throttle.recent_bad_passwords[-(RECENT_BAD_PASSWORDS_KEPT - 1) :],
-            fingerprint,
-        ]
-        throttle.failed_count += 1
-        if throttle.failed_count < (threshold or lockout["threshold"]):
-            throttle.save()
-            return LockoutState(locked=False)
-        doublings = min(throttle.lockout_count, MAX_LOCKOUT_DOUBLINGS)
-        seconds = lockout["seconds"] * (2**doublings)
-        throttle.lockout_count += 1
-        throttle.failed_count = 0
-        throttle.locked_until = now + dt.timedelta(seconds=seconds)
-        throttle.save()
-    return LockoutState(locked=True, retry_after_seconds=seconds)
+            throttle.locked_until = None
 
 
-def record_successful_password(principal_name: str) -> None:
-    SignInThrottle.objects.filter(name_digest=name_digest(principal_name)).delete()
+def _save_forgotten(rows: list[_Row]) -> None:
+    for row in rows:
+        row.throttle.save()
+
+
+def _lock_seconds(rule: Rule, lockout_count: int) -> int:
+    if not rule.doubles:
+        return rule.lock_seconds
+    return rule.lock_seconds * (2 ** min(lockout_count, MAX_LOCKOUT_DOUBLINGS))
 
 
 def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:

@@ -76,7 +76,9 @@ class SignInThrottle(models.Model):
     attacker which names exist.
     """
 
-    name_digest = models.CharField(max_length=64, unique=True)
+    name_digest = models.CharField(max_length=64, db_index=True)
+    # Within a name: "unfamiliar", "device:<id>" for a familiar device, "address:<ip>"...
+    bucket = models.CharField(max_length=80, blank=True, default="")
     failed_count = models.PositiveIntegerField(default=0)
     recent_bad_passwords = models.JSONField(default=list, blank=True)
     lockout_count = models.PositiveIntegerField(default=0)
@@ -84,6 +86,11 @@ class SignInThrottle(models.Model):
     last_failure_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_digest", "bucket"], name="one_throttle_per_bucket"
+            )
+        ]
         verbose_name = _("sign-in lockout")
         verbose_name_plural = _("sign-in lockouts")
 

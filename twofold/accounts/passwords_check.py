@@ -27,14 +27,21 @@ class SignInResult:
     newly_locked: bool = False
 
 
-def verify_password(principal_name: str, password: str) -> SignInResult:
-    """Check a password with lockout, without touching any session."""
+def verify_password(
+    principal_name: str, password: str, source: lockout.Source | None = None
+) -> SignInResult:
+    """Check a password with smart lockout, without touching any session."""
     name = normalise_principal_name(principal_name)
-    state = lockout.current_lockout(name)
-    if state.locked:
+    attempt = lockout.begin_attempt(
+        lockout.password_guards(name, source or lockout.Source()), password
+    )
+    if not attempt.allowed:
         # A locked name is refused before the password is looked at, so guesses
         # made during the lockout teach the attacker nothing.
-        return SignInResult(Outcome.LOCKED, retry_after_seconds=state.retry_after_seconds)
+        outcome = (
+            Outcome.THROTTLED if attempt.refused_by is lockout.Scope.SOURCE else Outcome.LOCKED
+        )
+        return SignInResult(outcome, retry_after_seconds=attempt.retry_after_seconds)
     user = User.objects.filter(username=name).first()
     if user is None:
         # Hash anyway so an unknown name costs the same time as a known one.
@@ -43,12 +50,11 @@ def verify_password(principal_name: str, password: str) -> SignInResult:
     else:
         password_ok = user.check_password(password)
     if not password_ok:
-        after = lockout.record_failed_password(name, password)
+        after = lockout.finish_attempt(attempt, lockout.Result.FAILED)
         if after.locked:
             return SignInResult(Outcome.LOCKED, user, after.retry_after_seconds, newly_locked=True)
         return SignInResult(Outcome.INCORRECT, user)
-    if state.has_failures:
-        lockout.record_successful_password(name)
+    lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
     assert user is not None
     if not user.is_active:
         return SignInResult(Outcome.DISABLED, user)

@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from twofold.accounts.models import SignInThrottle, User, UserSession
+from twofold.accounts.models import User, UserSession
 from twofold.accounts.phones import normalise_phone_number
 from twofold.accounts.principal_names import normalise_principal_name, validate_principal_name
 from twofold.accounts.sessions import SessionStore
@@ -129,6 +129,15 @@ def revoke_sessions(user: User, *, keep_session_key: str | None = None) -> int:
 
 
 def unlock_account(principal_name: str) -> None:
-    from twofold.accounts.lockout import name_digest
+    """Forget the sign-in, reset portal and app password lockouts of a name."""
+    from twofold.accounts import lockout
 
-    SignInThrottle.objects.filter(name_digest=name_digest(principal_name)).delete()
+    for subject in (
+        principal_name,
+        lockout.reset_subject(principal_name),
+        lockout.app_password_subject(principal_name),
+    ):
+        lockout.clear_subject(subject)
+    user = User.objects.filter(username=normalise_principal_name(principal_name)).first()
+    if user is not None:
+        lockout.clear_subject(lockout.code_subject(user.pk))

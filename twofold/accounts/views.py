@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from twofold.accounts.forms import ChangePasswordForm
 from twofold.accounts.services import change_password
+from twofold.signin.familiar import source_for
 
 
 @method_decorator([login_required, never_cache, sensitive_post_parameters()], name="dispatch")
@@ -23,7 +24,9 @@ class ChangePasswordView(View):
         return render(request, self.template_name, {"form": ChangePasswordForm(request.user)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = ChangePasswordForm(request.user, request.POST)
+        form = ChangePasswordForm(
+            request.user, request.POST, source=source_for(request, request.user.get_username())
+        )
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         user = form.user

@@ -19,10 +19,10 @@ from twofold.apppasswords.models import AppPassword
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.methods.stepup import require_step_up
 
 MAX_PER_USER = 40
 LENGTH = 16
-FAILURES_BEFORE_LOCK = 10
 
 
 class AppPasswordRefused(Exception):
@@ -46,6 +46,7 @@ def create_app_password(
     user: User, name: str, *, request: HttpRequest | None = None
 ) -> tuple[AppPassword, str]:
     """Returns the new record and its password, which is never shown or stored again."""
+    require_step_up(request, user)
     if not allowed(user):
         raise AppPasswordRefused(_("Your organisation doesn't allow app passwords."))
     # 16 lowercase letters: about 75 bits, easy to type on a phone keyboard.
@@ -71,18 +72,24 @@ def create_app_password(
 def delete_app_password(
     user: User, app_password_id: int, *, request: HttpRequest | None = None
 ) -> bool:
+    require_step_up(request, user)
     deleted, _count = AppPassword.objects.filter(user=user, pk=app_password_id).delete()
     if deleted:
         record_event(AuditEvent.Kind.APP_PASSWORD_DELETED, user=user, request=request)
     return bool(deleted)
 
 
-def authenticate_app_password(principal_name: str, password: str) -> User | None:
-    """The user, when the password is one of their app passwords; None otherwise."""
+def authenticate_app_password(principal_name: str, password: str, address: str = "") -> User | None:
+    """The user, when the password is one of their app passwords; None otherwise.
+
+    Failures count per account *and source address*: a stranger's guesses lock only the
+    stranger's address, never the device that holds the right app password.
+    """
     name = normalise_principal_name(principal_name)
-    subject = f"app:{name}"
-    # Guessing app passwords is throttled like guessing the real one.
-    if lockout.current_lockout(subject).locked or len(password) > 256:
+    if len(password) > 256:
+        return None
+    attempt = lockout.begin_attempt(lockout.app_password_guards(name, address), password)
+    if not attempt.allowed:
         return None
     digest = _digest(password.replace(" ", "").lower())
     user = User.objects.filter(username=name, is_active=True).first()
@@ -92,7 +99,8 @@ def authenticate_app_password(principal_name: str, password: str) -> User | None
             if hmac.compare_digest(record.digest, digest):
                 match = record
     if match is None:
-        lockout.record_failed_password(subject, password, threshold=FAILURES_BEFORE_LOCK)
+        lockout.finish_attempt(attempt, lockout.Result.FAILED)
         return None
+    lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
     AppPassword.objects.filter(pk=match.pk).update(last_used_at=clock.now())
     return user

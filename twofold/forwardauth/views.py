@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from twofold.accounts.models import User
 from twofold.accounts.sessions import SESSION_INTERRUPT
 from twofold.apppasswords.services import authenticate_app_password
+from twofold.core.network import client_ip
 
 
 @csrf_exempt  # nothing changes here; the proxy forwards whatever method the app got
@@ -30,7 +31,7 @@ def forward_auth(request: HttpRequest) -> HttpResponse:
     user: User | None = None
     if basic is not None:
         # Non-browser apps: app passwords only; the account password never works here.
-        user = authenticate_app_password(*basic)
+        user = authenticate_app_password(*basic, address=client_ip(request))
     elif request.user.is_authenticated and not request.session.get(SESSION_INTERRUPT):
         assert isinstance(request.user, User)
         user = request.user

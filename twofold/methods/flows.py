@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,9 @@ from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
+from twofold.methods.stepup import require_step_up
 
-# Wrong codes lock verification for the user sooner than wrong passwords lock sign-in:
-# a 6-digit code has a million values, a password far more.
-CODE_FAILURE_THRESHOLD = 5
+CODE_FAILURE_THRESHOLD = lockout.CODE_FAILURE_THRESHOLD
 
 
 def method_of(registered: RegisteredMethod) -> SecurityMethod:
@@ -39,13 +39,26 @@ def register_method(
     *,
     request: HttpRequest | None = None,
 ) -> RegisteredMethod:
-    """Check the proof of possession and save the method; raises VerificationFailed."""
-    _refuse_when_locked(user)
+    """Check the proof of possession and save the method.
+
+    Raises StepUpRequired without a recent verification, VerificationFailed for a wrong proof.
+    """
+    require_step_up(request, user)
+    attempt = lockout.begin_attempt(lockout.code_guards(user.pk))
+    if not attempt.allowed:
+        raise VerificationFailed(_locked_message(attempt.retry_after_seconds))
     try:
         new = method.finish_registration(user, pending, cleaned_data, clock.now())
     except VerificationFailed as failure:
-        if failure.counts_as_failure:
-            _count_failure(user, cleaned_data, method.key, request)
+        if not failure.counts_as_failure:
+            lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
+            raise
+        locked = _count_failure(user, attempt, method.key, request)
+        if locked is not None:
+            raise VerificationFailed(locked.message) from failure
+        raise
+    except BaseException:
+        lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
         raise
     with transaction.atomic():
         # Lock the user's rows so two registrations can't both become the default.
@@ -68,7 +81,7 @@ def register_method(
             method=method.key,
             method_id=registered.pk,
         )
-    lockout.record_successful_password(lockout.code_subject(user.pk))
+    lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
     return registered
 
 
@@ -77,6 +90,8 @@ class VerificationResult:
     ok: bool
     message: str = ""
     retry_after_seconds: int = 0
+    # False when nothing was guessed (a notification not answered yet).
+    counted: bool = True
 
 
 def verify_method(
@@ -86,43 +101,56 @@ def verify_method(
     request: HttpRequest | None = None,
     purpose: str = "sign-in",
     state: dict[str, Any] | None = None,
+    guards: Sequence[lockout.Guard] | None = None,
 ) -> VerificationResult:
+    """Check a code, answer or signature; wrong ones count towards the user's code lockout.
+
+    ``guards`` are the counters a wrong answer counts on: by default the user's codes; the
+    reset portal passes ``()`` and counts on its own, so strangers there lock nothing here.
+    """
     user = registered.user
     if has_open_fraud_alert(user):
         return VerificationResult(ok=False, message=blocked_message())
-    lock = lockout.current_lockout(lockout.code_subject(user.pk))
-    if lock.locked:
-        return _locked_result(lock.retry_after_seconds)
+    attempt = lockout.begin_attempt(lockout.code_guards(user.pk) if guards is None else guards)
+    if not attempt.allowed:
+        return _locked_result(attempt.retry_after_seconds)
     method = method_of(registered)
-    with transaction.atomic():
-        # The row lock makes check-and-advance of the counter atomic: two requests
-        # racing with the same code cannot both succeed.
-        row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
-        try:
-            method.verify(row, cleaned_data, clock.now(), state or {})
-        except VerificationFailed as failure:
-            if not failure.counts_as_failure:
-                return VerificationResult(ok=False, message=failure.message)
-            message = failure.message
-        else:
-            row.last_used_at = clock.now()
-            row.save(update_fields=["counter", "encrypted_data", "last_used_at"])
-            record_event(
-                AuditEvent.Kind.MFA_SUCCEEDED,
-                user=user,
-                request=request,
-                method=method.key,
-                purpose=purpose,
-            )
-            if lock.has_failures:
-                lockout.record_successful_password(lockout.code_subject(user.pk))
-            return VerificationResult(ok=True)
-    locked = _count_failure(user, cleaned_data, method.key, request, purpose=purpose)
-    return locked or VerificationResult(ok=False, message=message)
+    failure: VerificationFailed | None = None
+    try:
+        with transaction.atomic():
+            # The row lock makes check-and-advance of the counter atomic: two requests
+            # racing with the same code cannot both succeed.
+            row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
+            try:
+                method.verify(row, cleaned_data, clock.now(), state or {})
+            except VerificationFailed as refused:
+                failure = refused  # what verify() wrote on the way (a closed challenge) stays
+            else:
+                row.last_used_at = clock.now()
+                row.save(update_fields=["counter", "encrypted_data", "last_used_at"])
+                record_event(
+                    AuditEvent.Kind.MFA_SUCCEEDED,
+                    user=user,
+                    request=request,
+                    method=method.key,
+                    purpose=purpose,
+                )
+    except BaseException:
+        lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
+        raise
+    if failure is not None:
+        if not failure.counts_as_failure:
+            lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
+            return VerificationResult(ok=False, message=failure.message, counted=False)
+        locked = _count_failure(user, attempt, method.key, request, purpose=purpose)
+        return locked or VerificationResult(ok=False, message=failure.message)
+    lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
+    return VerificationResult(ok=True)
 
 
 def delete_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
     """Delete one method; when it was the default, the strongest remaining one takes over."""
+    require_step_up(request, user)
     with transaction.atomic():
         methods = list(RegisteredMethod.objects.select_for_update().filter(user=user))
         target = next((m for m in methods if m.pk == method_id), None)
@@ -162,6 +190,7 @@ def strongest_two_step(methods: list[RegisteredMethod]) -> RegisteredMethod | No
 
 
 def set_default_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
+    require_step_up(request, user)
     with transaction.atomic():
         methods = list(RegisteredMethod.objects.select_for_update().filter(user=user))
         target = next((m for m in methods if m.pk == method_id), None)
@@ -189,24 +218,16 @@ def _locked_result(retry_after_seconds: int) -> VerificationResult:
     )
 
 
-def _refuse_when_locked(user: User) -> None:
-    lock = lockout.current_lockout(lockout.code_subject(user.pk))
-    if lock.locked:
-        raise VerificationFailed(_locked_message(lock.retry_after_seconds))
-
-
 def _count_failure(
     user: User,
-    cleaned_data: dict[str, Any],
+    attempt: lockout.Attempt,
     method_key: str,
     request: HttpRequest | None,
     *,
     purpose: str = "registration",
 ) -> VerificationResult | None:
-    attempt = str(cleaned_data.get("code") or cleaned_data)
-    lock = lockout.record_failed_password(
-        lockout.code_subject(user.pk), attempt, threshold=CODE_FAILURE_THRESHOLD
-    )
+    # Every wrong code counts, the same one sent again too: it may become right later.
+    lock = lockout.finish_attempt(attempt, lockout.Result.FAILED)
     record_event(
         AuditEvent.Kind.MFA_FAILED, user=user, request=request, method=method_key, purpose=purpose
     )

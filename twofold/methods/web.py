@@ -6,7 +6,6 @@ They never look at a method's kind: everything goes through SecurityMethod.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -17,7 +16,6 @@ from twofold.accounts.sessions import (
     SESSION_AMR,
     SESSION_PENDING_CHALLENGES,
     SESSION_PENDING_REGISTRATIONS,
-    SESSION_SIGNED_IN_AT,
     SESSION_VERIFIED_AT,
 )
 from twofold.core import clock
@@ -32,9 +30,6 @@ from twofold.methods.flows import (
 )
 from twofold.methods.models import RegisteredMethod
 from twofold.policy.services import usable_registered_methods
-
-# Security info changes need a strong verification at most this old.
-STEP_UP_SECONDS = 10 * 60
 
 
 def pending_registration(
@@ -118,21 +113,6 @@ def mark_verified(request: HttpRequest, method: SecurityMethod) -> None:
     if method.key not in amr:
         amr.append(method.key)
     request.session[SESSION_AMR] = amr
-
-
-def verified_recently(request: HttpRequest, user: User) -> bool:
-    """Whether a security info change may go ahead without asking to verify again."""
-    verified_at = request.session.get(SESSION_VERIFIED_AT)
-    if verified_at and clock.now().timestamp() - float(verified_at) < STEP_UP_SECONDS:
-        return True
-    if usable_registered_methods(user, for_two_step=True):
-        return False
-    # No second factor to ask for yet: a fresh password sign-in is the strongest proof.
-    signed_in_at = request.session.get(SESSION_SIGNED_IN_AT)
-    if not signed_in_at:
-        return False
-    age = clock.now() - datetime.fromisoformat(signed_in_at)
-    return age.total_seconds() < STEP_UP_SECONDS
 
 
 def choose_method(user: User, requested_id: str | None) -> RegisteredMethod | None:

@@ -12,6 +12,8 @@ from twofold.policy.services import Interrupt
 # Pages a user may reach while policy interrupts: the wizard itself and what any page needs.
 _ALWAYS_OPEN = {
     "signin_sign_out",
+    # Step-up before a wizard step, when the sign-in is no longer fresh.
+    "securityinfo_verify_identity",
     "set_language",
     "core_healthz",
     "core_readyz",

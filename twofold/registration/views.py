@@ -30,8 +30,13 @@ from twofold.policy.services import (
     registration_needs,
 )
 from twofold.registration.services import method_by_key, methods_that_help, remaining_steps
+from twofold.securityinfo.views import requires_step_up
 
 protected = method_decorator([login_required, never_cache], name="dispatch")
+# Adding security info asks for a fresh verification, in the wizard as on Security info.
+protected_step_up = method_decorator(
+    [login_required, never_cache, requires_step_up], name="dispatch"
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -72,7 +77,7 @@ class ShowStartView(View):
         )
 
 
-@protected
+@protected_step_up
 class AddMethodView(View):
     template_name = "registration/method.html"
 
@@ -130,7 +135,7 @@ def _app_password_due(user: User) -> bool:
     )
 
 
-@protected
+@protected_step_up
 class AddAppPasswordView(View):
     """The wizard's app password section, when policy asks for one."""
 

@@ -23,6 +23,7 @@ from twofold.core import clock
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
+from twofold.methods.stepup import StepUpRequired, verified_recently
 from twofold.methods.web import (
     answer_status,
     challenge_context,
@@ -30,10 +31,10 @@ from twofold.methods.web import (
     registration_context,
     try_register,
     try_verify,
-    verified_recently,
 )
 from twofold.policy.services import allowed_methods, is_allowed
 from twofold.securityinfo.forms import ChangeDefaultMethodForm, ConfirmPasswordForm
+from twofold.signin.familiar import source_for
 from twofold.signin.views import safe_next
 
 
@@ -43,24 +44,45 @@ def _user(request: HttpRequest) -> User:
 
 
 def requires_step_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Changes to security info need a recent strong verification (step-up).
+    """Asks for a fresh verification before showing a page that changes security info.
 
-    Stops someone at an unlocked, signed-in browser from adding their own
-    authenticator or removing the owner's.
+    The flows check again (``require_step_up``); this only spares the person filling in a
+    form that would be refused.
     """
 
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not verified_recently(request, _user(request)):
-            target = (
-                request.get_full_path()
-                if request.method == "GET"
-                else reverse("securityinfo_show_page")
-            )
-            query = urlencode({"next": target})
-            return redirect(f"{reverse('securityinfo_verify_identity')}?{query}")
+            return redirect_to_step_up(request)
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def redirect_to_step_up(request: HttpRequest) -> HttpResponse:
+    """To the verify-identity page, then back: to this page, or after a POST to where it was."""
+    if request.method == "GET":
+        target = request.get_full_path()
+    elif request.path.startswith(reverse("registration_show_start")):
+        target = reverse("registration_show_start")
+    else:
+        target = reverse("securityinfo_show_page")
+    query = urlencode({"next": target})
+    return redirect(f"{reverse('securityinfo_verify_identity')}?{query}")
+
+
+class StepUpMiddleware:
+    """Turns a flow's StepUpRequired into the verify-identity page, wherever it was raised."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, StepUpRequired):
+            return redirect_to_step_up(request)
+        return None
 
 
 protected = method_decorator([login_required, never_cache], name="dispatch")
@@ -210,11 +232,13 @@ class VerifyIdentityView(View):
         form = ConfirmPasswordForm(request.POST)
         if not form.is_valid():
             return self._render_password(request, form, status=400)
-        result = verify_password(user.username, form.cleaned_data["password"])
+        result = verify_password(
+            user.username, form.cleaned_data["password"], source_for(request, user.username)
+        )
         if result.outcome == Outcome.ACCEPTED:
             request.session[SESSION_SIGNED_IN_AT] = clock.now().isoformat()
             return HttpResponseRedirect(safe_next(request))
-        if result.outcome == Outcome.LOCKED:
+        if result.outcome in (Outcome.LOCKED, Outcome.THROTTLED):
             form.add_error(None, _("Too many wrong passwords. Try again later."))
             return self._render_password(request, form, status=429)
         form.add_error(None, _("That password isn't right."))

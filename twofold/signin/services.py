@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 
@@ -23,13 +22,13 @@ from twofold.accounts.sessions import (
 )
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
-from twofold.core import clock, metrics, ratelimit
+from twofold.core import clock, metrics
 from twofold.core.network import client_ip, user_agent
 from twofold.methods.models import RegisteredMethod
 from twofold.policy.services import UserPolicy, interrupt_for
+from twofold.signin.familiar import mark_familiar, source_for
 from twofold.signin.trusted import is_trusted_browser
 
-IP_WINDOW_SECONDS = 15 * 60
 # The second step must follow the password promptly; a stale half-sign-in is dropped.
 PENDING_SECONDS = 10 * 60
 
@@ -43,24 +42,13 @@ class PasswordStep:
 def sign_in_with_password(
     request: HttpRequest, principal_name: str, password: str, next_url: str = ""
 ) -> PasswordStep:
-    ip = client_ip(request)
-    limit = settings.TWOFOLD_LOCKOUT["ip_failure_limit"]
-    # Password spraying: one address trying many names is stopped here even
-    # though no single name reaches its lockout threshold.
-    if ratelimit.hits("signin-ip", ip) >= limit:
-        record_event(
-            AuditEvent.Kind.SIGNIN_THROTTLED, principal_name=principal_name, request=request
-        )
-        metrics.SIGNIN_ATTEMPTS.labels(Outcome.THROTTLED).inc()
-        return PasswordStep(SignInResult(Outcome.THROTTLED, retry_after_seconds=IP_WINDOW_SECONDS))
-
-    result = verify_password(principal_name, password)
+    # Password spraying (one address trying many names) and guessing from elsewhere are
+    # both counted in verify_password, per address and per account, before the check.
+    result = verify_password(principal_name, password, source_for(request, principal_name))
     metrics.SIGNIN_ATTEMPTS.labels(result.outcome).inc()
     if result.outcome == Outcome.ACCEPTED:
         assert result.user is not None
         return PasswordStep(result, begin_second_step(request, result.user, next_url))
-    if result.outcome in (Outcome.INCORRECT, Outcome.LOCKED):
-        ratelimit.count_hit("signin-ip", ip, IP_WINDOW_SECONDS)
     details = (
         {"retry_after_seconds": result.retry_after_seconds} if result.retry_after_seconds else {}
     )
@@ -123,6 +111,7 @@ def complete_sign_in(
     next_url = request.session.get(SESSION_NEXT, "")
     abandon_second_step(request)
     login(request, user, backend="twofold.accounts.backends.PrincipalNameBackend")
+    mark_familiar(request, user.username)
     now = clock.now()
     request.session[SESSION_IP] = client_ip(request)
     request.session[SESSION_USER_AGENT] = user_agent(request)
@@ -148,6 +137,7 @@ def _refusal_audit_kind(result: SignInResult) -> AuditEvent.Kind:
     if result.outcome == Outcome.LOCKED and not result.newly_locked:
         return AuditEvent.Kind.SIGNIN_REFUSED_LOCKED
     return {
+        Outcome.THROTTLED: AuditEvent.Kind.SIGNIN_THROTTLED,
         Outcome.INCORRECT: AuditEvent.Kind.SIGNIN_FAILED,
         Outcome.LOCKED: AuditEvent.Kind.ACCOUNT_LOCKED,
         Outcome.DISABLED: AuditEvent.Kind.SIGNIN_REFUSED_DISABLED,

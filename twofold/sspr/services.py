@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from twofold.accounts import lockout
-from twofold.accounts.models import SignInThrottle, User
+from twofold.accounts.models import User
 from twofold.accounts.services import change_password
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
@@ -27,10 +27,11 @@ from twofold.core import clock, ratelimit
 from twofold.core.network import client_ip
 from twofold.methods import encryption
 from twofold.methods.base import SecurityMethod
-from twofold.methods.flows import CODE_FAILURE_THRESHOLD, verify_method
+from twofold.methods.flows import verify_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import all_methods, get_method
 from twofold.policy.services import policy_snapshot, usable_registered_methods
+from twofold.signin.familiar import source_for
 
 FLOW_KEY = "twofold_reset"
 FLOW_SECONDS = 15 * 60
@@ -202,33 +203,39 @@ class Answer:
 def answer(
     request: HttpRequest, flow: ResetFlow, method: SecurityMethod, cleaned_data: dict[str, Any]
 ) -> Answer:
-    subject = f"reset:{flow.name}"
-    # Guessing codes or answers at the reset portal locks it like wrong passwords lock
-    # sign-in, for real and unknown names alike.
-    lock = lockout.current_lockout(subject)
-    if lock.locked:
+    # Guessing codes or answers at the reset portal locks the portal for that name (real
+    # or not), from unfamiliar devices only, and never the user's sign-in or second step:
+    # strangers must not be able to lock a user out of anything by failing here.
+    attempt = lockout.begin_attempt(lockout.reset_guards(flow.name, source_for(request, flow.name)))
+    if not attempt.allowed:
         return Answer(False, _locked_message(), locked=True)
     state = _state(flow)
     registered = _registered(flow, method.key)
     ok = False
     if registered is not None and state and not state.get("look_alike"):
         result = verify_method(
-            registered, cleaned_data, request=request, purpose="password-reset", state=state
+            registered,
+            cleaned_data,
+            request=request,
+            purpose="password-reset",
+            state=state,
+            guards=(),
         )
+        if not result.counted:
+            lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
+            return Answer(False, result.message)
         ok = result.ok
     elif method.key == "security_questions":
         for _entry in state.get("asked", []):
             check_password("x", _DUMMY_HASH)  # the time real answers would take
     if ok:
-        if lock.has_failures:
-            lockout.record_successful_password(subject)
+        lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
         flow.verified.append(method.key)
         flow.kind, flow.contact, flow.contact_ok, flow.state = "", "", False, ""
         save_flow(request, flow)
         return Answer(True)
-    after = lockout.record_failed_password(
-        subject, repr(sorted(cleaned_data.items())), threshold=CODE_FAILURE_THRESHOLD
-    )
+    # Every wrong answer counts, the same one sent again too.
+    after = lockout.finish_attempt(attempt, lockout.Result.FAILED)
     if after.locked:
         return Answer(False, _locked_message(), locked=True)
     return Answer(
@@ -249,7 +256,7 @@ def complete_reset(request: HttpRequest, user: User, new_password: str) -> None:
     change_password(user, new_password, request=None)
     if policy_snapshot().policy.sspr_unlocks_account:
         # Proving identity twice over is stronger than waiting out a lockout.
-        SignInThrottle.objects.filter(name_digest=lockout.name_digest(user.username)).delete()
+        lockout.clear_subject(user.username)
     record_event(AuditEvent.Kind.PASSWORD_RESET, user=user, request=request)
     end_flow(request)
     _notify(user)
