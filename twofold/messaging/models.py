@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from twofold.core import clock
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def _now() -> dt.datetime:
+    return clock.now()
 
 
 class Outbound(models.Model):
@@ -46,7 +53,8 @@ class Outbound(models.Model):
     digits = models.CharField(max_length=16, blank=True)
     # A confirmed call proves possession once; consuming it makes replay useless.
     consumed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The clock's time: the backoff between sends reads it (twofold.messaging.services).
+    created_at = models.DateTimeField(default=_now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock, ratelimit
+from twofold.core.ratelimit import Limit, LimitReached
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.gateways.base import CallScript, GatewayError
 from twofold.messaging.models import Outbound
@@ -37,25 +39,24 @@ class SendRefused(Exception):
 def _check_limits(user: User, to_number: str) -> None:
     # SMS pumping / toll fraud: an attacker makes the service send many paid texts or
     # calls to premium numbers. Limits per user, per destination and per country bound it.
+    # They are counted in the database, so a cache outage can't lift them.
     limits = settings.TWOFOLD_MESSAGE_LIMITS
     country = str(phonenumbers.parse(to_number).country_code)
-    checks = [
-        ("msg-user-15m", str(user.pk), 15 * 60, limits["per_user_15_minutes"]),
-        ("msg-user-day", str(user.pk), DAY, limits["per_user_day"]),
-        ("msg-number-hour", to_number, HOUR, limits["per_number_hour"]),
-        ("msg-country-hour", country, HOUR, limits["per_country_hour"]),
-    ]
-    for scope, identity, _window, limit in checks:
-        if ratelimit.hits(scope, identity) >= limit:
-            logger.warning("message limit %s reached", scope)
-            raise SendRefused(
-                _(
-                    "Too many texts or calls were sent for this sign-in. "
-                    "Wait a while or choose another way to verify."
-                )
+    try:
+        ratelimit.take(
+            Limit("msg-user-15m", str(user.pk), 15 * 60, limits["per_user_15_minutes"]),
+            Limit("msg-user-day", str(user.pk), DAY, limits["per_user_day"]),
+            Limit("msg-number-hour", to_number, HOUR, limits["per_number_hour"]),
+            Limit("msg-country-hour", country, HOUR, limits["per_country_hour"]),
+        )
+    except LimitReached as reached:
+        logger.warning("message limit %s reached", reached.limit.scope)
+        raise SendRefused(
+            _(
+                "Too many texts or calls were sent for this sign-in. "
+                "Wait a while or choose another way to verify."
             )
-    for scope, identity, window, _limit in checks:
-        ratelimit.count_hit(scope, identity, window)
+        ) from None
 
 
 BACKOFF_WINDOW_SECONDS = 15 * 60
@@ -67,39 +68,54 @@ def _check_backoff(user: User, to_number: str) -> None:
     """Three sends in a row are free (sign up, sign in, a retry); then each wait doubles.
 
     Someone hammering "Send a new code" gets a clear wait instead of a stream of texts.
+    The texts and calls already sent are the history, so this holds without the cache.
     """
-    key = f"msg-backoff:{user.pk}:{to_number}"
-    now = clock.now().timestamp()
-    try:
-        history = [t for t in cache.get(key, []) if now - t < BACKOFF_WINDOW_SECONDS]
-    except Exception:  # no cache, no backoff: the hard limits still hold
+    now = clock.now()
+    history = list(
+        Outbound.objects.filter(
+            user=user,
+            to_number=to_number,
+            created_at__gt=now - dt.timedelta(seconds=BACKOFF_WINDOW_SECONDS),
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:32]
+    )
+    if len(history) < FREE_SENDS:
         return
-    if len(history) >= FREE_SENDS:
-        wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - FREE_SENDS)
-        remaining = int(history[-1] + wait - now + 0.999)
-        if remaining > 0:
-            raise SendRefused(
-                ngettext(
-                    "Wait %(seconds)d second before asking for another code or call.",
-                    "Wait %(seconds)d seconds before asking for another code or call.",
-                    remaining,
-                )
-                % {"seconds": remaining}
+    wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - FREE_SENDS)
+    remaining = int((history[0] - now).total_seconds() + wait + 0.999)
+    if remaining > 0:
+        raise SendRefused(
+            ngettext(
+                "Wait %(seconds)d second before asking for another code or call.",
+                "Wait %(seconds)d seconds before asking for another code or call.",
+                remaining,
             )
-    cache.set(key, [*history, now], BACKOFF_WINDOW_SECONDS)
+            % {"seconds": remaining}
+        )
+
+
+def _reserve(user: User, to_number: str, **fields: Any) -> Outbound:
+    """Check every limit and write the text's or call's row, in one transaction.
+
+    The limit counters stay locked until the row is written, so two sends racing at the
+    last free one can't both pass, and the next send sees this one in its backoff history.
+    Nothing goes to the gateway until this has committed.
+    """
+    with transaction.atomic():
+        _check_limits(user, to_number)
+        _check_backoff(user, to_number)
+        return Outbound.objects.create(
+            to_number=to_number,
+            user=user,
+            language=translation.get_language() or "en",
+            **fields,
+        )
 
 
 def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outbound:
-    _check_backoff(user, to_number)
-    _check_limits(user, to_number)
     gateway = get_gateway()
-    outbound = Outbound.objects.create(
-        channel=Outbound.Channel.TEXT,
-        to_number=to_number,
-        user=user,
-        gateway=gateway.name,
-        language=translation.get_language() or "en",
-    )
+    outbound = _reserve(user, to_number, channel=Outbound.Channel.TEXT, gateway=gateway.name)
     try:
         outbound.provider_id = gateway.send_text(outbound, body)
     except GatewayError as error:
@@ -131,15 +147,12 @@ def place_call(user: User, to_number: str, extension: str, *, purpose: str) -> O
     gateway = get_gateway()
     if not gateway.supports_calls:
         raise SendRefused(_("Phone calls aren't available. Use another way to verify."))
-    _check_backoff(user, to_number)
-    _check_limits(user, to_number)
-    outbound = Outbound.objects.create(
+    outbound = _reserve(
+        user,
+        to_number,
         channel=Outbound.Channel.CALL,
-        to_number=to_number,
         extension=extension,
-        user=user,
         gateway=gateway.name,
-        language=translation.get_language() or "en",
     )
     try:
         outbound.provider_id = gateway.place_call(
