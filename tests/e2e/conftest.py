@@ -191,6 +191,8 @@ def serving(
     """``twofold serve`` on a free port until the block ends; yields (base URL, log file)."""
     port = port or _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    # The address the server says it is at (OpenID Connect issuer, forward-auth redirects).
+    env = {"TWOFOLD_PUBLIC_URL": f"http://{host}:{port}", **env}
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -168,9 +168,29 @@ def test_unknown_redirect_uri_is_never_redirected_to(
     assert "evil.example" not in response.get("Location", "")
 
 
-def test_pages_allow_forms_to_end_at_registered_apps(db: None, app: dict[str, str]) -> None:
-    policy = Client().get("/signin/")["Content-Security-Policy"]
-    assert "form-action 'self' https://wiki.contoso.example" in policy
+def test_form_action_has_no_client_origins(db: None, app: dict[str, str]) -> None:
+    # A registered app's origin is no place a form on an ordinary page may post to.
+    for path in ("/signin/", "/signin/?next=/security-info/", "/password/reset/"):
+        policy = Client().get(path)["Content-Security-Policy"]
+        assert "wiki.contoso.example" not in policy
+        assert policy.endswith("form-action 'self'")
+
+
+def test_sign_in_for_an_app_allows_only_that_apps_redirect_origin(
+    db: None, app: dict[str, str]
+) -> None:
+    # Browsers check form-action on the redirects after the sign-in form is sent: the
+    # sign-in page of an authorization request may end at that request's redirect URI.
+    other = io.StringIO()
+    call_command(
+        "oidcclient", "add", "Other", "--redirect-uri", "https://other.example/cb", stdout=other
+    )
+    next_url = authorize_url(app, "v" * 50)
+    policy = Client().get("/signin/", {"next": next_url})["Content-Security-Policy"]
+    assert policy.endswith("form-action 'self' https://wiki.contoso.example")
+    forged = next_url.replace("wiki.contoso.example", "evil.example")
+    policy = Client().get("/signin/", {"next": forged})["Content-Security-Policy"]
+    assert policy.endswith("form-action 'self'")
 
 
 def test_discovery_and_keys_are_published(db: None) -> None:

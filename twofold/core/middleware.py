@@ -24,16 +24,17 @@ _POLICY = [
 ]
 CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "form-action 'self'"])
 
-# Browsers apply form-action to every redirect after a form is sent: signing in can end at
-# an app (OpenID Connect redirect URI, an app behind forward-auth). Apps add their origins.
-form_action_sources: list[Callable[[], list[str]]] = []
+# Browsers check form-action against every redirect that follows a form post: the page whose
+# form finishes a sign-in must allow the app it ends at (OpenID Connect redirect URI, an app
+# behind forward-auth). Apps add the origins a given page needs, from its request.
+form_action_sources: list[Callable[[HttpRequest], list[str]]] = []
 
 
-def content_security_policy() -> str:
+def content_security_policy(request: HttpRequest) -> str:
     extra: list[str] = []
     for source in form_action_sources:
         try:
-            extra.extend(source())
+            extra.extend(source(request))
         except Exception:  # a page must still be served when, say, the database is gone
             logger.warning("form-action source failed; keeping form-action 'self'", exc_info=True)
     if not extra:
@@ -50,7 +51,7 @@ class ContentSecurityPolicyMiddleware:
         # Only pages carry forms; other answers keep the fixed policy and cost no lookup.
         is_page = response.status_code < 300 or response.status_code >= 400
         is_page = is_page and response.get("Content-Type", "").startswith("text/html")
-        policy = content_security_policy() if is_page else CONTENT_SECURITY_POLICY
+        policy = content_security_policy(request) if is_page else CONTENT_SECURITY_POLICY
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,14 +8,14 @@ class OidcConfig(AppConfig):
     verbose_name = _("OpenID Connect")
 
     def ready(self) -> None:
-        from oauth2_provider.models import get_application_model
+        from django.core import checks
+        from oauth2_provider.checks import validate_bcp_configuration
 
         from twofold.core import middleware
-        from twofold.oidc.services import forget_redirect_origins, redirect_origins
+        from twofold.oidc.services import form_action_origins
 
-        middleware.form_action_sources.append(redirect_origins)
-        application = get_application_model()
-        post_save.connect(forget_redirect_origins, sender=application, dispatch_uid="oidc-origins")
-        post_delete.connect(
-            forget_redirect_origins, sender=application, dispatch_uid="oidc-origins-d"
-        )
+        middleware.form_action_sources.append(form_action_origins)
+        # The toolkit checks its settings against RFC 9700 only under --deploy; a plain
+        # `twofold check` (and every start of the server) runs them too.
+        checks.registry.registry.deployment_checks.discard(validate_bcp_configuration)
+        checks.register(validate_bcp_configuration, checks.Tags.security)

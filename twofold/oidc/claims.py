@@ -32,3 +32,21 @@ def amr_values(session_amr: list[str]) -> list[str]:
 
 def acr_value(amr: list[str]) -> str:
     return ACR_MFA if "mfa" in amr else ACR_PASSWORD
+
+
+# What ID tokens and userinfo can say (discovery's claims_supported).
+CLAIMS_SUPPORTED = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "amr",
+    "acr",
+    "name",
+    "preferred_username",
+    "groups",
+    "email",
+]
