@@ -85,14 +85,16 @@ def test_a_solved_check_works_once(adele: User) -> None:
 def test_the_sum_is_the_alternative_to_the_check(adele: User) -> None:
     client = Client()
     page = client.get("/reset/")
-    question = re.search(r"how much is (\d) \+ (\d)", page.content.decode())
-    assert question
-    right = str(int(question.group(1)) + int(question.group(2)))
-    token = page.context["sum_token"]
     wrong = client.post(
-        "/reset/", {"username": adele.username, "sum_token": token, "sum_answer": "99"}
+        "/reset/",
+        {"username": adele.username, "sum_token": page.context["sum_token"], "sum_answer": "99"},
     )
     assert wrong.status_code == 400
+    # A wrong answer uses the sum up; the page asks a new one.
+    question = re.search(r"how much is (\d) \+ (\d)", wrong.content.decode())
+    assert question
+    right = str(int(question.group(1)) + int(question.group(2)))
+    token = wrong.context["sum_token"]
     ok = client.post(
         "/reset/", {"username": adele.username, "sum_token": token, "sum_answer": right}
     )

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
-import logging
 import secrets
 from dataclasses import dataclass
 
 from altcha import ChallengeOptionsV1, create_challenge_v1, verify_solution_v1
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 
-logger = logging.getLogger(__name__)
+from twofold.core.single_use import use_once
 
 CHALLENGE_MINUTES = 10
 # About 0.1 to 0.5 s of hashing in a browser; a bot pays the same for every try.
@@ -68,9 +68,10 @@ class Sum:
 
 def new_sum() -> Sum:
     first, second = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    token = signing.dumps(
-        {"answer": first + second, "nonce": secrets.token_hex(8)}, salt=_SALT, compress=True
-    )
+    nonce = secrets.token_hex(8)
+    # The token is signed, not encrypted: it holds only a keyed hash of the answer, so a
+    # bot can't read the sum's result out of the form (there are just 17 possible sums).
+    token = signing.dumps({"nonce": nonce, "mac": _answer_mac(nonce, first + second)}, salt=_SALT)
     return Sum(question=f"{first} + {second}", token=token)
 
 
@@ -79,17 +80,22 @@ def sum_is_right(token: str, answer: str) -> bool:
         data = signing.loads(token, salt=_SALT, max_age=CHALLENGE_MINUTES * 60)
     except signing.BadSignature:
         return False
-    if not answer.strip().isdigit() or int(answer.strip()) != data.get("answer"):
+    typed = answer.strip()
+    if not isinstance(data, dict) or not typed.isdigit() or len(typed) > 3:
         return False
-    return _first_use(str(data.get("nonce")))
+    nonce, mac = str(data.get("nonce", "")), str(data.get("mac", ""))
+    # One answer per sum, right or wrong: otherwise a bot tries all 17 with one token.
+    if not _first_use(nonce):
+        return False
+    return hmac.compare_digest(_answer_mac(nonce, int(typed)), mac)
+
+
+def _answer_mac(nonce: str, answer: int) -> str:
+    key = (settings.SECRET_KEY + ":captcha-sum").encode()
+    return hmac.new(key, f"{nonce}:{answer}".encode(), hashlib.sha256).hexdigest()
 
 
 def _first_use(identifier: str) -> bool:
-    if not identifier:
-        return False
-    try:
-        return bool(cache.add(f"captcha-used:{identifier}", 1, timeout=CHALLENGE_MINUTES * 60))
-    except Exception:
-        # Without the cache a solution could be used twice; the reset limits still hold.
-        logger.warning("captcha reuse not checked: cache unreachable")
-        return True
+    # Each solution works once, recorded in the database: a cache outage can't reopen
+    # replay, and two requests racing with one solution can't both pass.
+    return use_once("captcha", identifier, CHALLENGE_MINUTES * 60)

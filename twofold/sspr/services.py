@@ -25,6 +25,7 @@ from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock, ratelimit
 from twofold.core.network import client_ip
+from twofold.core.ratelimit import Limit, LimitReached
 from twofold.methods import encryption
 from twofold.methods.base import SecurityMethod
 from twofold.methods.flows import verify_method
@@ -68,12 +69,17 @@ class ResetFlow:
 
 
 def start_reset(request: HttpRequest, principal_name: str) -> None:
-    ip = client_ip(request)
-    if (
-        ratelimit.count_hit("reset-ip", ip, 3600) > STARTS_PER_IP_HOUR
-        or ratelimit.count_hit("reset-name", principal_name, 3600) > STARTS_PER_NAME_HOUR
-    ):
-        raise ResetRefused(_("Too many password resets were started. Try again in an hour."))
+    try:
+        # Counted in the database: each start can send texts, calls and emails, so a
+        # cache outage must not lift the limit.
+        ratelimit.take(
+            Limit("reset-ip", client_ip(request), 3600, STARTS_PER_IP_HOUR),
+            Limit("reset-name", principal_name, 3600, STARTS_PER_NAME_HOUR),
+        )
+    except LimitReached:
+        raise ResetRefused(
+            _("Too many password resets were started. Try again in an hour.")
+        ) from None
     user = User.objects.filter(username=principal_name, is_active=True).first()
     flow = ResetFlow(
         name=principal_name, user_id=user.pk if user else None, started=clock.now().timestamp()
