@@ -53,3 +53,47 @@ def test_readyz_names_the_cache_when_it_is_down(db: None, dead_redis: None) -> N
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["cache"] == "unreachable"
+
+
+def test_password_change_with_the_cache_down_forgets_browsers_and_other_sessions(
+    adele: User, dead_redis: None, registration_not_required: None
+) -> None:
+    import datetime as dt
+
+    from twofold.core import clock
+    from twofold.signin.models import TrustedBrowser
+
+    TrustedBrowser.objects.create(
+        user=adele, token_hash="0" * 64, expires_at=clock.now() + dt.timedelta(days=30)
+    )
+    elsewhere, here = Client(), Client()
+    for client in (elsewhere, here):
+        client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    assert UserSession.objects.filter(user=adele).count() == 2
+
+    response = here.post(
+        "/account/password/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": "a-new-long-passphrase",
+            "new_password2": "a-new-long-passphrase",
+        },
+    )
+    assert response.status_code == 302, "a redirect, not a 500"
+    adele.refresh_from_db()
+    assert adele.check_password("a-new-long-passphrase")
+    assert not TrustedBrowser.objects.filter(user=adele).exists(), "remembered browsers are gone"
+    assert UserSession.objects.filter(user=adele).count() == 1, "only this session remains"
+    assert elsewhere.get("/").status_code == 302, "the other browser is signed out"
+
+
+def test_disabling_a_user_with_the_cache_down_signs_them_out(
+    adele: User, dead_redis: None, registration_not_required: None
+) -> None:
+    from twofold.accounts.services import set_account_enabled
+
+    client = Client()
+    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    set_account_enabled(adele, False)
+    assert not UserSession.objects.filter(user=adele).exists()
+    assert client.get("/").status_code == 302

@@ -35,12 +35,12 @@ def test_readyz_is_503_when_the_database_is_gone(monkeypatch: pytest.MonkeyPatch
 
 
 def test_readyz_is_503_when_the_cache_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
-    from twofold.core import views
+    from twofold.core import shared_cache
 
     def broken_set(*args: object, **kwargs: object) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(views.cache, "set", broken_set)
+    monkeypatch.setattr(shared_cache.cache, "set", broken_set)
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["cache"] == "unreachable"

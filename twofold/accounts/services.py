@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -18,7 +17,7 @@ from twofold.accounts.principal_names import normalise_principal_name, validate_
 from twofold.accounts.sessions import SessionStore
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
-from twofold.core import clock
+from twofold.core import clock, shared_cache
 
 # Lets other apps drop what a new password should end (remembered browsers, ...).
 user_password_changed = Signal()
@@ -122,7 +121,13 @@ def revoke_sessions(user: User, *, keep_session_key: str | None = None) -> int:
         sessions = sessions.exclude(session_key=keep_session_key)
     keys = list(sessions.values_list("session_key", flat=True))
     sessions.delete()
-    cache.delete_many([SessionStore.cache_key_prefix + key for key in keys])
+    # The rows are gone; a cache outage must not stop what comes after (forgetting
+    # remembered browsers). Copies left in an unreachable cache are refused after a
+    # password change or a disable: their password hash no longer matches, or the user
+    # is inactive.
+    shared_cache.delete_many(
+        [SessionStore.cache_key_prefix + key for key in keys], what="session cache"
+    )
     if keys:
         record_event(AuditEvent.Kind.SESSIONS_REVOKED, user=user, count=len(keys))
     return len(keys)

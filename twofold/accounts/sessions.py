@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
-from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
-# What an unreachable Redis raises; other cache backends don't fail this way.
-_CACHE_ERRORS = (RedisError, ConnectionError, TimeoutError)
+from twofold.core import shared_cache
+
+_WHAT = "session cache"
 
 # Session keys written at sign-in and read back when the row is saved.
 SESSION_IP = "twofold_ip"
@@ -38,34 +36,44 @@ SESSION_WIZARD_ADDED = "twofold_wizard_added"
 
 class SessionStore(CachedDBStore):
     """The cache speeds sessions up; the database keeps them. With the cache (Redis) down,
-    sessions carry on from the database alone instead of failing every request."""
+    sessions carry on from the database alone instead of failing every request, and the
+    outage is logged once (``twofold.core.shared_cache``), not once per request."""
 
     cache_key_prefix = "twofold.session"
 
     def load(self) -> dict[str, Any]:
-        try:
-            return super().load()
-        except _CACHE_ERRORS:
-            logger.warning("session cache unreachable; reading the session from the database")
-            return DBStore.load(self)
+        key = self.cache_key
+        data = shared_cache.guard(_WHAT, lambda: self._cache.get(key), None)
+        if data is not None:
+            return cast(dict[str, Any], data)
+        row = self._get_session_from_db()
+        if row is None:
+            return {}
+        data = self.decode(row.session_data)
+        age = self.get_expiry_age(expiry=row.expire_date)
+        shared_cache.guard(_WHAT, lambda: self._cache.set(key, data, age), None)
+        return cast(dict[str, Any], data)
 
     def exists(self, session_key: str) -> bool:
-        try:
-            return super().exists(session_key)
-        except _CACHE_ERRORS:
-            return DBStore.exists(self, session_key)
+        if session_key and shared_cache.guard(
+            _WHAT, lambda: (self.cache_key_prefix + session_key) in self._cache, False
+        ):
+            return True
+        return DBStore.exists(self, session_key)
 
     def save(self, must_create: bool = False) -> None:
-        try:
-            super().save(must_create)  # the database row is written before the cache
-        except _CACHE_ERRORS:
-            logger.warning("session cache unreachable; session kept in the database only")
+        DBStore.save(self, must_create)  # the database row is written before the cache
+        key, data, age = self.cache_key, self._session, self.get_expiry_age()
+        shared_cache.guard(_WHAT, lambda: self._cache.set(key, data, age), None)
 
     def delete(self, session_key: str | None = None) -> None:
-        try:
-            super().delete(session_key)
-        except _CACHE_ERRORS:
-            DBStore.delete(self, session_key)
+        DBStore.delete(self, session_key)
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        key = self.cache_key_prefix + session_key
+        shared_cache.guard(_WHAT, lambda: self._cache.delete(key), None)
 
     @classmethod
     def get_model_class(cls) -> Any:

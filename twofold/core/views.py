@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from twofold.core import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,10 @@ def _database_ready() -> bool:
 
 
 def _cache_ready() -> bool:
-    try:
-        cache.set("readyz", "1", timeout=5)
-        return cache.get("readyz") == "1"
-    except Exception:
-        logger.warning("readiness: cache unreachable", exc_info=True)
-        return False
+    # Through shared_cache: a load balancer asking every second logs an outage once.
+    return shared_cache.set("readyz", "1", 5, what="readiness") and (
+        shared_cache.get("readyz", what="readiness") == "1"
+    )
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
 from twofold.accounts.models import User
-from twofold.core import clock
+from twofold.core import clock, shared_cache
 from twofold.core.caching import cache_seconds
 from twofold.methods.base import SecurityMethod
 from twofold.methods.models import RegisteredMethod
@@ -58,11 +57,8 @@ _SNAPSHOT_KEY = "policy:snapshot:v1"
 
 def policy_snapshot() -> PolicySnapshot:
     """The whole policy in one cached object: sign-in reads it several times per request."""
-    try:
-        snapshot = cache.get(_SNAPSHOT_KEY)
-    except Exception:  # the cache (Redis) being down must not stop sign-in
-        logger.warning("policy cache unreachable; reading policy from the database")
-        snapshot = None
+    # The cache (Redis) being down must not stop sign-in: the database has the policy.
+    snapshot = shared_cache.get(_SNAPSHOT_KEY, what="policy cache")
     if isinstance(snapshot, PolicySnapshot):
         return snapshot
     policy = get_policy()
@@ -78,18 +74,17 @@ def policy_snapshot() -> PolicySnapshot:
             for rule in MethodPolicy.objects.prefetch_related("groups")
         },
     )
-    try:
-        cache.set(_SNAPSHOT_KEY, snapshot, cache_seconds(300))
-    except Exception:
-        logger.warning("policy cache unreachable; policy not cached")
+    shared_cache.set(_SNAPSHOT_KEY, snapshot, cache_seconds(300), what="policy cache")
     return snapshot
 
 
 def forget_policy_snapshot(**kwargs: object) -> None:
-    try:
-        cache.delete(_SNAPSHOT_KEY)
-    except Exception:
-        logger.warning("policy cache unreachable; a stale policy may live %ds", cache_seconds(300))
+    if not shared_cache.delete(_SNAPSHOT_KEY, what="policy cache"):
+        logger.warning(
+            "policy edited while the cache is unreachable: once it is back, it may serve "
+            "the old policy for up to %d s",
+            cache_seconds(300),
+        )
 
 
 def security_state(user: User) -> UserSecurityState:

@@ -9,7 +9,6 @@ look at the database every second instead, so nothing is lost, only a little slo
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,7 +18,7 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-logger = logging.getLogger(__name__)
+from twofold.core import shared_cache
 
 T = TypeVar("T")
 
@@ -161,10 +160,10 @@ class RedisHub(Hub):
     def publish(self, channel: str) -> None:
         # Waiters on this node need no round trip through Redis.
         self.local.wake(channel)
-        try:
-            self._publisher.publish(CHANNEL_PREFIX + channel, b"1")
-        except redis.RedisError:
-            logger.warning("push wake-up not published: Redis unreachable; other nodes recheck")
+        # Unreachable Redis: other nodes' waiters recheck every second; logged once per outage.
+        shared_cache.guard(
+            "push wake-ups", lambda: self._publisher.publish(CHANNEL_PREFIX + channel, b"1"), 0
+        )
 
     async def _ready(self) -> bool:
         loop = asyncio.get_running_loop()
@@ -206,6 +205,7 @@ class _Listener:
                     await pubsub.psubscribe(CHANNEL_PREFIX + "*")
                     self._connected = True
                     self._first_attempt.set()
+                    shared_cache.report_success()
                     delay = 0.1
                     # Anything published while we were not subscribed: everyone looks again.
                     self.local.wake_all()
@@ -215,9 +215,8 @@ class _Listener:
                             if isinstance(channel, bytes):
                                 channel = channel.decode()
                             self.local.wake(channel.removeprefix(CHANNEL_PREFIX))
-            except (redis.RedisError, OSError):
-                if self._connected or not self._first_attempt.is_set():
-                    logger.warning("push hub lost Redis; waiters recheck every second")
+            except (redis.RedisError, OSError) as error:
+                shared_cache.report_failure("push hub; waiters recheck every second", error)
                 self._connected = False
                 self._first_attempt.set()
                 self.local.wake_all()
