@@ -33,6 +33,8 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy twofold authenticator/twofold_authenticator
+	$(VENV)/bin/bandit -q -c pyproject.toml -r twofold authenticator/twofold_authenticator
+	scripts/audit-dependencies
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

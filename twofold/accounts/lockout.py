@@ -212,12 +212,12 @@ def fingerprint_of(subject: str, secret: str) -> str:
     return hmac.new(key, message, "sha256").hexdigest()[:24]
 
 
-def begin_attempt(guards: Sequence[Guard], secret: str = "") -> Attempt:
+def begin_attempt(guards: Sequence[Guard], guess: str = "") -> Attempt:
     """Refuse when any guard is locked or full; otherwise reserve one failure on each."""
     guards = tuple(guards)
     if not guards:
         return Attempt(allowed=True)
-    fingerprint = fingerprint_of(guards[0].subject, secret)
+    fingerprint = fingerprint_of(guards[0].subject, guess)
     now = clock.now()
     with transaction.atomic():
         rows = _lock_rows(guards, create=True)
