@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.core.cache import BaseCache, caches
 
 from twofold.core import shared_cache
 
@@ -41,30 +43,35 @@ class SessionStore(CachedDBStore):
 
     cache_key_prefix = "twofold.session"
 
+    @property
+    def _shared_cache(self) -> BaseCache:
+        return caches[settings.SESSION_CACHE_ALIAS]
+
     def load(self) -> dict[str, Any]:
         key = self.cache_key
-        data = shared_cache.guard(_WHAT, lambda: self._cache.get(key), None)
+        data = shared_cache.guard(_WHAT, lambda: self._shared_cache.get(key), None)
         if data is not None:
             return cast(dict[str, Any], data)
-        row = self._get_session_from_db()
+        row = self._get_session_from_db()  # type: ignore[attr-defined]  # not in the stubs
         if row is None:
             return {}
         data = self.decode(row.session_data)
         age = self.get_expiry_age(expiry=row.expire_date)
-        shared_cache.guard(_WHAT, lambda: self._cache.set(key, data, age), None)
+        shared_cache.guard(_WHAT, lambda: self._shared_cache.set(key, data, age), None)
         return cast(dict[str, Any], data)
 
     def exists(self, session_key: str) -> bool:
         if session_key and shared_cache.guard(
-            _WHAT, lambda: (self.cache_key_prefix + session_key) in self._cache, False
+            _WHAT, lambda: (self.cache_key_prefix + session_key) in self._shared_cache, False
         ):
             return True
         return DBStore.exists(self, session_key)
 
     def save(self, must_create: bool = False) -> None:
         DBStore.save(self, must_create)  # the database row is written before the cache
-        key, data, age = self.cache_key, self._session, self.get_expiry_age()
-        shared_cache.guard(_WHAT, lambda: self._cache.set(key, data, age), None)
+        data = self._session  # type: ignore[attr-defined]  # not in the stubs
+        key, age = self.cache_key, self.get_expiry_age()
+        shared_cache.guard(_WHAT, lambda: self._shared_cache.set(key, data, age), None)
 
     def delete(self, session_key: str | None = None) -> None:
         DBStore.delete(self, session_key)
@@ -73,7 +80,7 @@ class SessionStore(CachedDBStore):
                 return
             session_key = self.session_key
         key = self.cache_key_prefix + session_key
-        shared_cache.guard(_WHAT, lambda: self._cache.delete(key), None)
+        shared_cache.guard(_WHAT, lambda: self._shared_cache.delete(key), None)
 
     @classmethod
     def get_model_class(cls) -> Any:

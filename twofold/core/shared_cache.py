@@ -49,18 +49,30 @@ def get(key: str, default: Any = None, *, what: str = "cache") -> Any:
 
 
 def set(key: str, value: Any, timeout: float, *, what: str = "cache") -> bool:
-    return guard(what, lambda: (cache.set(key, value, timeout), True)[1], False)
+    """True once stored; False when the cache is unreachable."""
+
+    def store() -> bool:
+        cache.set(key, value, timeout)
+        return True
+
+    return guard(what, store, False)
 
 
 def delete(key: str, *, what: str = "cache") -> bool:
-    return guard(what, lambda: (cache.delete(key), True)[1], False)
+    return delete_many([key], what=what)
 
 
 def delete_many(keys: Iterable[str], *, what: str = "cache") -> bool:
+    """True once deleted (or nothing to delete); False when the cache is unreachable."""
     keys = list(keys)
     if not keys:
         return True
-    return guard(what, lambda: (cache.delete_many(keys), True)[1], False)
+
+    def remove() -> bool:
+        cache.delete_many(keys)
+        return True
+
+    return guard(what, remove, False)
 
 
 def report_failure(what: str, error: BaseException) -> None:
