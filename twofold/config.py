@@ -70,12 +70,29 @@ def env_json(name: str, default: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def make_data_dir(data_dir: Path) -> None:
+    """Create the data folder readable by this user only: it holds keys and the database."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists; tighten it if it is readable
+    by others. SQLite then opens a file that only this user can read (it gives its -wal and
+    -shm files the same mode)."""
+    make_data_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 def load_or_create_secret_key(data_dir: Path) -> str:
     """Keep a generated key in the data folder so sessions survive restarts."""
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     key = secrets.token_urlsafe(50)
     # O_EXCL: two processes starting at once must not overwrite each other's key.
     try:
@@ -94,7 +111,7 @@ def load_or_create_encryption_key(data_dir: Path) -> str:
     path = data_dir / "encryption_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -113,7 +130,7 @@ def load_or_create_rsa_key(data_dir: Path) -> str:
     path = data_dir / "oidc_rsa_key.pem"
     if path.exists():
         return path.read_text()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -183,6 +200,8 @@ class Config:
     push_challenge_seconds: int
     push_activation_minutes: int
     push_location_header: str
+    allow_devphone: bool
+    metrics_token: str
 
 
 def load_config() -> Config:
@@ -252,4 +271,6 @@ def load_config() -> Config:
             "TWOFOLD_PUSH_ACTIVATION_MINUTES", 10, minimum=2, maximum=60
         ),
         push_location_header=env_str("TWOFOLD_PUSH_LOCATION_HEADER"),
+        allow_devphone=env_bool("TWOFOLD_ALLOW_DEVPHONE", False),
+        metrics_token=env_str("TWOFOLD_METRICS_TOKEN"),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from twofold.config import load_config
+from twofold.config import create_private_file, load_config
 
 CONFIG = load_config()
 BASE_DIR = Path(__file__).resolve().parent
@@ -91,6 +91,8 @@ if CONFIG.database_url:
             "timeout": 10,
         }
 else:
+    # Created 0600 (in a 0700 folder) before SQLite opens it: it holds password hashes.
+    create_private_file(CONFIG.data_dir / "twofold.sqlite3")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -269,6 +271,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = CONFIG.email_from
 TWOFOLD_SMS_GATEWAY = CONFIG.sms_gateway
 TWOFOLD_PUBLIC_URL = CONFIG.public_url
+TWOFOLD_ALLOW_DEVPHONE = CONFIG.allow_devphone
+TWOFOLD_METRICS_TOKEN = CONFIG.metrics_token
 # Security keys are bound to this relying-party ID (a domain, never an IP address) and
 # accepted only from these page origins.
 TWOFOLD_WEBAUTHN_RP_ID = CONFIG.webauthn_rp_id
@@ -338,7 +342,10 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "filters": {"redact": {"()": "twofold.core.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "twofold.core.logging.RedactSecretsFilter"},
+        "no_query": {"()": "twofold.core.logging.DropQueryStringFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -347,5 +354,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Query strings carry device signatures and sign-in codes: the access log keeps paths.
+        "uvicorn.access": {"filters": ["no_query"]},
+    },
 }

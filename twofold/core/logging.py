@@ -20,3 +20,18 @@ class RedactSecretsFilter(logging.Filter):
             record.msg = redacted
             record.args = None
         return True
+
+
+class DropQueryStringFilter(logging.Filter):
+    """Drops the query string from uvicorn's access log lines.
+
+    The device API is authenticated by a signature in the poll URL's query string, and
+    other query strings carry codes and states: a log reader must not be able to replay them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn.access logs (client, method, path with query, HTTP version, status).
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -37,3 +38,43 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# Headers a reverse proxy adds with the address it received the request from.
+_FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+_FORWARDED_FOR = re.compile(r'(?i)for="?\[?([^\]";,]+)')
+
+
+def is_loopback_request(request: HttpRequest) -> bool:
+    """Whether the request comes from this machine, and not through a proxy on it.
+
+    The Host header proves nothing (anyone can send ``Host: 127.0.0.1``), and a reverse
+    proxy on the same machine connects from 127.0.0.1 for every visitor: so the connection
+    must be from a loopback address and every forwarding header, trusted or not, must name
+    loopback addresses only. A local user can forge those headers only to lock themselves out.
+    """
+    if not _is_loopback(client_ip(request)) or not _is_loopback(
+        request.META.get("REMOTE_ADDR", "")
+    ):
+        return False
+    for header in _FORWARDING_HEADERS:
+        value = request.META.get(header, "")
+        if not value:
+            continue
+        if header == "HTTP_FORWARDED":
+            addresses = _FORWARDED_FOR.findall(value) or [value]
+        else:
+            addresses = value.split(",")
+        if not all(_is_loopback(address.strip()) for address in addresses):
+            return False
+    return True
+
+
+def _is_loopback(value: str) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback

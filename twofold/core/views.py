@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import hmac
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from twofold.core import shared_cache
+from twofold.core.network import is_loopback_request
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,32 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
+    # Metrics tell an outsider how many sign-ins fail and which views are busy: only this
+    # machine, or a scraper with the token, may read them.
+    token = settings.TWOFOLD_METRICS_TOKEN
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        scheme, _space, offered = header.partition(" ")
+        # Constant time: the comparison must not tell how much of a guess was right.
+        if not (
+            token
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(offered.strip().encode(), token.encode())
+        ):
+            response = HttpResponse(
+                "Wrong metrics token.\n", status=401, content_type="text/plain; charset=utf-8"
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+    elif not is_loopback_request(request):
+        return HttpResponse(
+            "Metrics are served to this machine only, or with TWOFOLD_METRICS_TOKEN "
+            "as a bearer token.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -4,11 +4,13 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from twilio.twiml.voice_response import VoiceResponse
 
+from twofold.core.network import is_loopback_request
 from twofold.messaging.gateways import twilio
 from twofold.messaging.models import Outbound
 from twofold.messaging.services import record_call_keys, verification_call_script
@@ -16,15 +18,22 @@ from twofold.messaging.services import record_call_keys, verification_call_scrip
 # --- The dev phone: every number's texts and calls, and a keypad to answer calls.
 
 
-def _require_devphone() -> None:
+def _devphone_refusal(request: HttpRequest) -> HttpResponse | None:
     if settings.TWOFOLD_SMS_GATEWAY != "devphone":
         raise Http404
+    # It shows every code sent: only to someone at this machine, whatever the Host header
+    # says, and not through a reverse proxy on it (which connects from 127.0.0.1).
+    if not is_loopback_request(request):
+        message = _("The dev phone can only be opened on the machine Twofold runs on.")
+        return render(request, "core/error.html", {"message": message}, status=403)
+    return None
 
 
 @require_GET
 @never_cache
 def show_devphone(request: HttpRequest) -> HttpResponse:
-    _require_devphone()
+    if (refused := _devphone_refusal(request)) is not None:
+        return refused
     numbers = Outbound.objects.values_list("to_number", flat=True).distinct().order_by("to_number")
     return render(request, "messaging/devphone_index.html", {"numbers": numbers})
 
@@ -32,14 +41,16 @@ def show_devphone(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def show_devphone_number(request: HttpRequest, number: str) -> HttpResponse:
-    _require_devphone()
+    if (refused := _devphone_refusal(request)) is not None:
+        return refused
     items = Outbound.objects.filter(to_number=number, gateway="devphone")[:50]
     return render(request, "messaging/devphone_number.html", {"number": number, "items": items})
 
 
 @require_POST
 def press_devphone_keys(request: HttpRequest, token: str) -> HttpResponse:
-    _require_devphone()
+    if (refused := _devphone_refusal(request)) is not None:
+        return refused
     call = get_object_or_404(
         Outbound, token=token, channel=Outbound.Channel.CALL, gateway="devphone"
     )
