@@ -106,3 +106,28 @@ def test_an_unknown_name_locks_like_a_real_one_from_the_same_kind_of_browser(
     ghost_user = User(username="nobody@contoso.example")
     ghost = [sign_in(Client(), ghost_user, f"x{i}").status_code for i in range(11)]
     assert real == ghost
+
+
+def test_a_remembered_browser_is_familiar_even_without_the_device_cookie(
+    adele: User, add_authenticator, clock: FrozenClock
+) -> None:
+    from tests.conftest import sign_in as sign_in_with_code
+    from twofold.policy.services import get_policy
+    from twofold.signin.trusted import cookie_name as remembered_cookie_name
+
+    policy = get_policy()
+    policy.remember_browser_days = 14
+    policy.save()
+    _registered, secret = add_authenticator(adele)
+    owner = Client()
+    response = sign_in_with_code(
+        owner, adele, secret, clock.now().timestamp(), remember_browser="on"
+    )
+    assert response.status_code == 302
+    assert remembered_cookie_name() in owner.cookies
+    del owner.cookies[cookie_name()]
+    owner.post("/signout/")
+    for i in range(12):
+        sign_in(Client(), adele, f"guess-{i}")
+    assert sign_in(Client(), adele).status_code == 429
+    assert sign_in(owner, adele).status_code == 302, "remembered, so not locked out"

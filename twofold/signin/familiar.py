@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from twofold.accounts import lockout
 from twofold.core.network import client_ip
+from twofold.signin.trusted import remembered_browser_id
 
 COOKIE_DAYS = 90
 # A shared computer may be familiar to a few accounts; the oldest is forgotten first.
@@ -54,10 +55,11 @@ def _payload(request: HttpRequest) -> dict[str, Any] | None:
 def source_for(request: HttpRequest, principal_name: str) -> lockout.Source:
     """Where an attempt on this name comes from, for the lockout counters."""
     payload = _payload(request)
-    familiar = payload is not None and _tag(principal_name) in payload["n"]
-    return lockout.Source(
-        address=client_ip(request), familiar_device=payload["d"] if payload and familiar else ""
-    )
+    if payload is not None and _tag(principal_name) in payload["n"]:
+        return lockout.Source(address=client_ip(request), familiar_device=payload["d"])
+    # A browser remembered with "Don't ask again" is familiar too.
+    remembered = remembered_browser_id(request, principal_name)
+    return lockout.Source(address=client_ip(request), familiar_device=remembered)
 
 
 def mark_familiar(request: HttpRequest, principal_name: str) -> None:

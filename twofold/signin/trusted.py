@@ -11,6 +11,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from twofold.accounts.models import User
+from twofold.accounts.principal_names import normalise_principal_name
 from twofold.core import clock
 from twofold.core.network import user_agent
 from twofold.signin.models import TrustedBrowser
@@ -61,6 +62,27 @@ def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
     return TrustedBrowser.objects.filter(
         user=user, token_hash=_hash(str(payload.get("t"))), expires_at__gt=clock.now()
     ).exists()
+
+
+def remembered_browser_id(request: HttpRequest, principal_name: str) -> str:
+    """An id for this browser when it is remembered for the named account; else ""."""
+    raw = request.COOKIES.get(cookie_name())
+    if not raw:
+        return ""
+    try:
+        payload = signing.loads(raw, salt=_SALT, max_age=365 * 86400)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+        return ""
+    token_hash = _hash(str(payload.get("t")))
+    remembered = TrustedBrowser.objects.filter(
+        user_id=payload.get("u"),
+        user__username=normalise_principal_name(principal_name),
+        token_hash=token_hash,
+        expires_at__gt=clock.now(),
+    ).exists()
+    return f"remembered:{token_hash[:16]}" if remembered else ""
 
 
 def forget_browsers(user: User) -> int:
