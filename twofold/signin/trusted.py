@@ -73,11 +73,12 @@ def remembered_browser_id(request: HttpRequest, principal_name: str) -> str:
         payload = signing.loads(raw, salt=_SALT, max_age=365 * 86400)
     except signing.BadSignature:
         return ""
-    if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    if not isinstance(user_id, int):
         return ""
     token_hash = _hash(str(payload.get("t")))
     remembered = TrustedBrowser.objects.filter(
-        user_id=payload.get("u"),
+        user_id=user_id,
         user__username=normalise_principal_name(principal_name),
         token_hash=token_hash,
         expires_at__gt=clock.now(),
