@@ -23,6 +23,16 @@ from twofold.core.models import RateCounter
 
 # One hit in this many that starts a new window also deletes counters long expired.
 PRUNE_ONE_IN = 64
+# One statement starts or continues the window and counts (PostgreSQL, SQLite >= 3.35).
+# Only the model's own table name is filled in, never anything from a request.
+_UPSERT = (
+    "INSERT INTO {table} (scope, key_digest, hits, expires_at) VALUES (%s, %s, 1, %s) "
+    "ON CONFLICT (scope, key_digest) DO UPDATE SET "
+    "hits = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.hits + 1 END, "
+    "expires_at = CASE WHEN {table}.expires_at <= %s "
+    "THEN excluded.expires_at ELSE {table}.expires_at END "
+    "RETURNING hits"
+)
 
 
 @dataclass(frozen=True)
@@ -52,17 +62,10 @@ def count_hit(scope: str, identity: str, window_seconds: int) -> int:
     starts or continues it and counts, so concurrent hits are never lost.
     """
     now = clock.now()
-    table = connection.ops.quote_name(RateCounter._meta.db_table)
     ops = connection.ops
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (scope, key_digest, hits, expires_at) "  # noqa: S608
-            "VALUES (%s, %s, 1, %s) "
-            "ON CONFLICT (scope, key_digest) DO UPDATE SET "
-            f"hits = CASE WHEN {table}.expires_at <= %s THEN 1 ELSE {table}.hits + 1 END, "
-            f"expires_at = CASE WHEN {table}.expires_at <= %s "
-            f"THEN excluded.expires_at ELSE {table}.expires_at END "
-            "RETURNING hits",
+            _UPSERT.format(table=ops.quote_name(RateCounter._meta.db_table)),
             [
                 scope,
                 digest(scope, identity),
