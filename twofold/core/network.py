@@ -25,7 +25,8 @@ def address_of(remote_addr: str, forwarded_for: str) -> str:
         candidate = forwarded_for.split(",")[-1].strip() if forwarded_for else ""
         if candidate and _is_ip(candidate):
             return candidate
-    return remote_addr or "0.0.0.0"  # noqa: S104
+    # An address to count by, not one to bind to.
+    return remote_addr or "0.0.0.0"  # noqa: S104  # nosec B104
 
 
 def user_agent(request: HttpRequest) -> str:
