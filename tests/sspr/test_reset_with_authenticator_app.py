@@ -66,3 +66,17 @@ def test_a_name_without_the_app_gets_a_page_just_like_it(make_user, clock: Froze
         clock.advance(-120)
     assert seen[0] == seen[1]
     assert seen[0][1:5] == (None, "expired", True, "answered")
+
+
+def test_posting_before_the_app_answers_locks_real_and_unknown_names_alike(
+    make_user, clock: FrozenClock
+) -> None:
+    register_device(make_user("adele@contoso.example"))
+    statuses = []
+    for name in ["adele@contoso.example", "nobody@contoso.example"]:
+        client = Client()
+        start(client, name)
+        client.get(PAGE)
+        statuses.append([client.post(PAGE, {"code": ""}).status_code for _ in range(5)])
+    assert statuses[0] == statuses[1], "the lockout must not tell which names have the app"
+    assert statuses[0][-1] == 429

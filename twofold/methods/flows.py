@@ -90,8 +90,6 @@ class VerificationResult:
     ok: bool
     message: str = ""
     retry_after_seconds: int = 0
-    # False when nothing was guessed (a notification not answered yet).
-    counted: bool = True
 
 
 def verify_method(
@@ -141,7 +139,7 @@ def verify_method(
     if failure is not None:
         if not failure.counts_as_failure:
             lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
-            return VerificationResult(ok=False, message=failure.message, counted=False)
+            return VerificationResult(ok=False, message=failure.message)
         locked = _count_failure(user, attempt, method.key, request, purpose=purpose)
         return locked or VerificationResult(ok=False, message=failure.message)
     lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)

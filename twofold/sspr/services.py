@@ -227,9 +227,8 @@ def answer(
             state=state,
             guards=(),
         )
-        if not result.counted:
-            lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
-            return Answer(False, result.message)
+        # "Not answered yet" counts here too: a made-up challenge can't tell it apart, and
+        # real and unknown names must lock alike or the lockout would say which is which.
         ok = result.ok
     elif method.key == "security_questions":
         for _entry in state.get("asked", []):
