@@ -146,3 +146,34 @@ def test_disabling_a_user_ends_their_sessions(adele: User) -> None:
     set_account_enabled(adele, False)
     assert client.get("/").status_code == 302
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.USER_DISABLED, user=adele).exists()
+
+
+def test_a_session_copy_the_cache_kept_after_signing_out_everywhere_is_refused(
+    adele: User, registration_not_required: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twofold.accounts.services import revoke_sessions
+    from twofold.core import shared_cache
+
+    client = Client()
+    client.post("/signin/", {"username": adele.username, "password": DEFAULT_PASSWORD})
+    assert client.get("/security-info/").status_code == 200
+    # The cache misses the deletion, as when Redis is unreachable at that moment and
+    # comes back later with the old copy.
+    monkeypatch.setattr(shared_cache, "delete_many", lambda keys, what="cache": False)
+    assert revoke_sessions(adele) == 1
+    response = client.get("/security-info/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/signin/")
+
+
+def test_signing_one_user_out_everywhere_leaves_other_users_signed_in(
+    make_user: Callable[..., User], registration_not_required: None
+) -> None:
+    from twofold.accounts.services import revoke_sessions
+
+    adele = make_user("adele@contoso.example")
+    alex = make_user("alex@contoso.example")
+    alex_browser = Client()
+    alex_browser.post("/signin/", {"username": alex.username, "password": DEFAULT_PASSWORD})
+    revoke_sessions(adele)
+    assert alex_browser.get("/security-info/").status_code == 200

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from twofold.accounts.principal_names import (
@@ -45,6 +46,9 @@ class User(AbstractUser):
         _("office phone extension"), max_length=10, blank=True
     )
     password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    # Raised when every session is ended: sessions signed with an older value are refused,
+    # even a copy a cache outage kept from being deleted.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
 
@@ -63,6 +67,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django checks this HMAC on every request: a new password or a new generation
+        # ends every session made before. Generation 0 keeps Django's own value.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "twofold.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def name_to_show(self) -> str:

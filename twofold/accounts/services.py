@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -121,10 +122,14 @@ def revoke_sessions(user: User, *, keep_session_key: str | None = None) -> int:
         sessions = sessions.exclude(session_key=keep_session_key)
     keys = list(sessions.values_list("session_key", flat=True))
     sessions.delete()
+    if not keep_session_key:
+        # Also refuse any copy of these sessions that the cache still holds (say it was
+        # unreachable just now and comes back with them): their auth hash is outdated.
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        user.refresh_from_db(fields=["session_generation"])
     # The rows are gone; a cache outage must not stop what comes after (forgetting
-    # remembered browsers). Copies left in an unreachable cache are refused after a
-    # password change or a disable: their password hash no longer matches, or the user
-    # is inactive.
+    # remembered browsers). Copies left in an unreachable cache are refused anyway: their
+    # auth hash (password, session generation) no longer matches, or the user is inactive.
     shared_cache.delete_many(
         [SessionStore.cache_key_prefix + key for key in keys], what="session cache"
     )
