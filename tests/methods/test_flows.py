@@ -82,3 +82,39 @@ def test_the_same_code_sent_twice_at_once_is_accepted_once(
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == [False, False, False, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_codes_sent_together_get_no_more_checks_than_the_lockout_allows(
+    adele: User, add_authenticator, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twofold.accounts.lockout import CODE_FAILURE_THRESHOLD
+    from twofold.methods.registry import get_method
+
+    registered, _secret = add_authenticator(adele)
+    method_class = type(get_method(registered.kind))
+    checks: list[int] = []
+    original = method_class.verify
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        checks.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(method_class, "verify", counted)
+    barrier = threading.Barrier(8)
+    outcomes: list[bool] = []
+
+    def attempt(number: int) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(verify_method(registered, {"code": f"{number:06d}"}).ok)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == [False] * 8
+    assert len(checks) == CODE_FAILURE_THRESHOLD, "the lock holds against a burst too"

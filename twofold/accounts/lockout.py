@@ -286,6 +286,23 @@ def finish_attempt(attempt: Attempt, result: Result) -> LockoutState:
     return newly_locked
 
 
+def count_failure(guards: Sequence[Guard]) -> LockoutState:
+    """Count one failure at once: for callers that already serialise their attempts on
+    these guards in a locked transaction (verify_method locks the user row), so the
+    check they made and this count cannot be raced."""
+    attempt = begin_attempt(guards)
+    if not attempt.allowed:
+        return LockoutState(locked=True, retry_after_seconds=attempt.retry_after_seconds)
+    return finish_attempt(attempt, Result.FAILED)
+
+
+def clear(guards: Sequence[Guard]) -> None:
+    """Forget these guards' failures after a success (the account ones; not an address's)."""
+    for guard in guards:
+        if guard.scope is Scope.ACCOUNT:
+            SignInThrottle.objects.filter(name_digest=guard.digest, bucket=guard.bucket).delete()
+
+
 def current_lockout(guards: Sequence[Guard]) -> LockoutState:
     """The state of these guards without counting anything (for pages that explain a lock)."""
     now = clock.now()
@@ -307,10 +324,8 @@ def clear_subject(subject: str) -> None:
 
 
 def _clear_after_success(attempt: Attempt) -> None:
-    account = [guard for guard in attempt.guards if guard.scope is Scope.ACCOUNT]
     with transaction.atomic():
-        for guard in account:
-            SignInThrottle.objects.filter(name_digest=guard.digest, bucket=guard.bucket).delete()
+        clear(attempt.guards)
         # A right secret says nothing about the other names an address tried: its
         # reservation is given back, its count stays.
         for row in _lock_rows(

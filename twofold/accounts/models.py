@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -22,6 +24,10 @@ class AccountManager(UserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username=normalise_principal_name(username or ""))
+
+
+_DJANGO_AUTH_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+_AUTH_HASH_SALT = "twofold.accounts.User.get_session_auth_hash"
 
 
 class User(AbstractUser):
@@ -68,14 +74,21 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
-    def _get_session_auth_hash(self, secret: str | None = None) -> str:
-        # Django checks this HMAC on every request: a new password or a new generation
-        # ends every session made before. Generation 0 keeps Django's own value.
+    # Django checks this HMAC on every request: a new password or a new session generation
+    # ends every session made before. At generation 0 it is Django's own value.
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret)
+
+    def _session_auth_hash(self, secret: str | bytes | None) -> str:
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
-        key_salt = "twofold.accounts.User.get_session_auth_hash"
-        value = f"{self.password}:{self.session_generation}"
-        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+            salt, value = _DJANGO_AUTH_HASH_SALT, self.password
+        else:
+            salt, value = _AUTH_HASH_SALT, f"{self.password}:{self.session_generation}"
+        return salted_hmac(salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def name_to_show(self) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
@@ -53,7 +53,8 @@ def register_method(
         if not failure.counts_as_failure:
             lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
             raise
-        locked = _count_failure(user, attempt, method.key, request)
+        lock = lockout.finish_attempt(attempt, lockout.Result.FAILED)
+        locked = _count_failure(user, lock, method.key, request)
         if locked is not None:
             raise VerificationFailed(locked.message) from failure
         raise
@@ -109,41 +110,46 @@ def verify_method(
     user = registered.user
     if has_open_fraud_alert(user):
         return VerificationResult(ok=False, message=blocked_message())
-    attempt = lockout.begin_attempt(lockout.code_guards(user.pk) if guards is None else guards)
-    if not attempt.allowed:
-        return _locked_result(attempt.retry_after_seconds)
+    guards = lockout.code_guards(user.pk) if guards is None else guards
     method = method_of(registered)
     failure: VerificationFailed | None = None
-    try:
-        with transaction.atomic():
-            # The row lock makes check-and-advance of the counter atomic: two requests
-            # racing with the same code cannot both succeed.
-            row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
-            try:
-                method.verify(row, cleaned_data, clock.now(), state or {})
-            except VerificationFailed as refused:
-                failure = refused  # what verify() wrote on the way (a closed challenge) stays
-            else:
-                row.last_used_at = clock.now()
-                row.save(update_fields=["counter", "encrypted_data", "last_used_at"])
-                record_event(
-                    AuditEvent.Kind.MFA_SUCCEEDED,
-                    user=user,
-                    request=request,
-                    method=method.key,
-                    purpose=purpose,
-                )
-    except BaseException:
-        lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
-        raise
-    if failure is not None:
+    with transaction.atomic():
+        # One locked transaction holds the lockout check, the check of the proof and the
+        # count of a failure: the user's row lock queues that user's attempts, so guesses
+        # sent together cannot all be checked before any is counted. (SQLite's IMMEDIATE
+        # transactions already queue every writer.)
+        if connection.features.has_select_for_update:
+            User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        lock = lockout.current_lockout(guards)
+        if lock.locked:
+            return _locked_result(lock.retry_after_seconds)
+        # The method's row lock makes check-and-advance of its counter atomic: two requests
+        # racing with the same code cannot both succeed.
+        row = RegisteredMethod.objects.select_for_update().get(pk=registered.pk)
+        try:
+            method.verify(row, cleaned_data, clock.now(), state or {})
+        except VerificationFailed as refused:
+            failure = refused  # what verify() wrote on the way (a closed challenge) stays
+        else:
+            row.last_used_at = clock.now()
+            row.save(update_fields=["counter", "encrypted_data", "last_used_at"])
+            record_event(
+                AuditEvent.Kind.MFA_SUCCEEDED,
+                user=user,
+                request=request,
+                method=method.key,
+                purpose=purpose,
+            )
+            if lock.has_failures:
+                lockout.clear(guards)
+            return VerificationResult(ok=True)
         if not failure.counts_as_failure:
-            lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
             return VerificationResult(ok=False, message=failure.message)
-        locked = _count_failure(user, attempt, method.key, request, purpose=purpose)
-        return locked or VerificationResult(ok=False, message=failure.message)
-    lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
-    return VerificationResult(ok=True)
+        # Every wrong code counts, the same one sent again too: it may become right later.
+        locked = _count_failure(
+            user, lockout.count_failure(guards), method.key, request, purpose=purpose
+        )
+    return locked or VerificationResult(ok=False, message=failure.message)
 
 
 def delete_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
@@ -218,14 +224,13 @@ def _locked_result(retry_after_seconds: int) -> VerificationResult:
 
 def _count_failure(
     user: User,
-    attempt: lockout.Attempt,
+    lock: lockout.LockoutState,
     method_key: str,
     request: HttpRequest | None,
     *,
     purpose: str = "registration",
 ) -> VerificationResult | None:
-    # Every wrong code counts, the same one sent again too: it may become right later.
-    lock = lockout.finish_attempt(attempt, lockout.Result.FAILED)
+    """Audit a counted failure (``lock``: the lockout state after counting it)."""
     record_event(
         AuditEvent.Kind.MFA_FAILED, user=user, request=request, method=method_key, purpose=purpose
     )
