@@ -27,8 +27,8 @@ from twofold.methods.flows import (
     verify_method,
 )
 from twofold.methods.models import RegisteredMethod
-from twofold.methods.questions.method import SecurityQuestionsMethod
 from twofold.methods.registry import all_methods
+from twofold.methods.security_questions.method import SecurityQuestionsMethod
 
 pytestmark = pytest.mark.django_db
 

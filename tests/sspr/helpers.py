@@ -13,7 +13,7 @@ from django.test import Client
 from twofold.accounts.models import User
 from twofold.methods.email.method import EmailMethod
 from twofold.methods.flows import register_method
-from twofold.methods.questions.method import SecurityQuestionsMethod
+from twofold.methods.security_questions.method import SecurityQuestionsMethod
 
 ANSWERS = {"first_school": "De Regenboog", "first_pet": "Rex the dog", "first_concert": "U2 live"}
 HOME_EMAIL = "adele.home@example.org"
@@ -75,7 +75,7 @@ def last_code_in_mail() -> str:
 
 
 def _question_texts() -> dict[str, str]:
-    from twofold.methods.questions.catalogue import BUILT_IN
+    from twofold.methods.security_questions.catalogue import BUILT_IN
 
     return {key: str(text) for key, text in BUILT_IN.items()}
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from twofold.methods.authenticator.method import AuthenticatorAppMethod
+from twofold.methods.authenticator_app.method import AuthenticatorAppMethod
+from twofold.methods.authenticator_code.method import AuthenticatorCodeMethod
 from twofold.methods.base import SecurityMethod
 from twofold.methods.email.method import EmailMethod
 from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
-from twofold.methods.questions.method import SecurityQuestionsMethod
 from twofold.methods.security_key.method import SecurityKeyMethod
-from twofold.methods.totp.method import AuthenticatorCodeMethod
+from twofold.methods.security_questions.method import SecurityQuestionsMethod
 
 _METHODS: dict[str, SecurityMethod] = {
     method.key: method

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from twofold.methods.authenticator_code.forms import CodeField
 from twofold.methods.phone import numbers
-from twofold.methods.totp.forms import CodeField
 
 SEND = "send"
 

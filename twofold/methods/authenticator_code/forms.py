@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from twofold.methods.totp import otp
+from twofold.methods.authenticator_code import otp
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

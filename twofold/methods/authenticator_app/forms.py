@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from twofold.methods.totp.forms import CodeField
+from twofold.methods.authenticator_code.forms import CodeField
 
 # Registration steps the page posts (the button says which).
 CHECK_ACTIVATION = "check"

@@ -16,8 +16,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from twofold.methods import codes
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
-from twofold.methods.questions.catalogue import BUILT_IN, available_questions, normalise_answer
-from twofold.methods.questions.forms import AnswerQuestionsForm, ChooseQuestionsForm
+from twofold.methods.security_questions.catalogue import (
+    BUILT_IN,
+    available_questions,
+    normalise_answer,
+)
+from twofold.methods.security_questions.forms import AnswerQuestionsForm, ChooseQuestionsForm
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -48,8 +52,8 @@ class SecurityQuestionsMethod(SecurityMethod):
     for_password_reset = True
     registration_form = ChooseQuestionsForm
     challenge_form = AnswerQuestionsForm
-    registration_template = "methods/questions/register.html"
-    challenge_template = "methods/questions/challenge.html"
+    registration_template = "methods/security_questions/register.html"
+    challenge_template = "methods/security_questions/challenge.html"
 
     def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
         to_register, _to_ask = _policy_counts()

@@ -21,17 +21,17 @@ from django.utils.translation import gettext_lazy
 from twofold.accounts.sessions import SESSION_NEXT
 from twofold.core import clock
 from twofold.core.network import client_ip, user_agent
-from twofold.methods.authenticator.browsers import describe_browser
-from twofold.methods.authenticator.forms import (
+from twofold.methods.authenticator_app.browsers import describe_browser
+from twofold.methods.authenticator_app.forms import (
     CHECK_ACTIVATION,
     FINISH,
     START_OVER,
     AuthenticatorAppAnswerForm,
     RegisterAuthenticatorAppForm,
 )
+from twofold.methods.authenticator_code import otp
 from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
-from twofold.methods.totp import otp
 from twofold.push import services as push
 from twofold.push.models import PushActivation, PushChallenge
 

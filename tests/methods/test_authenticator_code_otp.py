@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from twofold.methods.totp import otp
+from twofold.methods.authenticator_code import otp
 
 # RFC 6238 Appendix B: the SHA-1 seed is the ASCII string "12345678901234567890".
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
-from twofold.methods.questions.catalogue import normalise_answer
+from twofold.methods.security_questions.catalogue import normalise_answer
 
 MIN_ANSWER = 3
 MAX_ANSWER = 40

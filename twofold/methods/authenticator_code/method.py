@@ -9,9 +9,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from twofold.methods.authenticator_code import otp
+from twofold.methods.authenticator_code.forms import (
+    AuthenticatorCodeForm,
+    RegisterAuthenticatorForm,
+)
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
-from twofold.methods.totp import otp
-from twofold.methods.totp.forms import AuthenticatorCodeForm, RegisterAuthenticatorForm
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
