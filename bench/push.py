@@ -36,7 +36,8 @@ again once, which is what keeping 10,000 browsers waiting costs for real). The w
 all opened within seconds of each other, so they also time out close together: the hold
 is a burst of renewals, the worst case rather than the average.
 
-    .venv/bin/python bench/push.py --quick      # a few rounds, 1,000 waiters: does it run
+    .venv/bin/python bench/push.py --smoke      # 1 node, a few of each: does it still run
+    .venv/bin/python bench/push.py --quick      # a few rounds, 1,000 waiters
     .venv/bin/python bench/push.py              # 300 round trips, 10,000 waiters
 
 See bench/README.md. Only stdlib and the project's installed packages are used.
@@ -61,7 +62,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,11 @@ from harness import (
     HOST,
     POSTGRES_PORT,
     REDIS_PORT,
+    Server,
     answers,
-    free_port,
     percentile,
     run_twofold,
-    twofold_command,
-    wait_until_serving,
+    serving,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -179,45 +179,6 @@ def server_env(data_dir: Path, database_url: str, redis_url: str) -> dict[str, s
     return env
 
 
-@dataclass(frozen=True)
-class Server:
-    port: int
-    pid: int  # with one worker uvicorn serves in this very process: its RSS is the server's
-
-
-@contextlib.contextmanager
-def running_server(env: dict[str, str], workdir: Path) -> Iterator[Server]:
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*twofold_command(), "serve", "--host", HOST, "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a Ctrl-C meant for the bench is handled by the bench
-        )
-        try:
-            wait_until_serving(port, process, log_path)
-            yield Server(port, process.pid)
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -300,8 +261,8 @@ def bench_users(tag: str, count: int) -> list[Any]:
 
 def bench_devices(tag: str, count: int, public_key: str) -> list[tuple[Any, str]]:
     """(user, device id) pairs, each device a registered authenticator app of its user."""
+    from twofold.methods.authenticator_code import otp
     from twofold.methods.models import RegisteredMethod
-    from twofold.methods.totp import otp
     from twofold.push import services
 
     users = bench_users(tag, count)
@@ -687,7 +648,7 @@ def run_scenario(key: str, args: argparse.Namespace) -> ScenarioResult:
         setup_django(env)
         with contextlib.ExitStack() as stack:
             nodes = [
-                stack.enter_context(running_server(env, root / f"node-{name}"))
+                stack.enter_context(serving(env, root / f"node-{name}"))
                 for name in "ab"[: scenario.nodes]
             ]
             rounds, crowd = run_async(measure(args, nodes, notes))
@@ -938,12 +899,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sqlite-only", action="store_true", help="skip two nodes even if PostgreSQL/Redis answer"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="does it still run (make test): 1 node, 5 round trips, 20 waits, 1 s hold",
+    )
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.waiters, args.crowd_rounds, args.warmup = 20, 1000, 10, 3
         args.hold = min(args.hold, 5.0)
+    if args.smoke:
+        args.rounds, args.waiters, args.crowd_rounds, args.warmup = 5, 20, 3, 2
+        args.hold, args.sqlite_only = 1.0, True
     if args.rounds < 1 or args.crowd_rounds < 1 or min(args.waiters, args.warmup, args.hold) < 0:
         parser.error("--rounds and --crowd-rounds must be positive, the others not negative")
     return args

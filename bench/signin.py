@@ -10,7 +10,8 @@ Runs on one machine against 127.0.0.1 only:
 
 The server is pinned to ``--workers`` CPUs and the load generator to the others
 (when there are any), so "per core" means what it says. Run it with
-``.venv/bin/python bench/signin.py --seconds 8``; see bench/README.md.
+``.venv/bin/python bench/signin.py --seconds 8`` (``--smoke``: does it still run, in about
+15 s); see bench/README.md.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -41,11 +42,10 @@ from harness import (
     POSTGRES_PORT,
     REDIS_PORT,
     answers,
-    free_port,
     percentile,
+    pin,
     run_twofold,
-    twofold_command,
-    wait_until_serving,
+    serving,
 )
 
 POSTGRES_DATABASE = "twofold_bench"
@@ -198,12 +198,6 @@ def available_cpus() -> list[int]:
     return list(range(os.cpu_count() or 1))
 
 
-def pin(pid: int, cpus: Sequence[int]) -> None:
-    if cpus and hasattr(os, "sched_setaffinity"):
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(pid, set(cpus))
-
-
 def group_cpu_seconds(pgid: int) -> float | None:
     """User+system CPU time of the live processes in a process group (Linux /proc)."""
     proc = Path("/proc")
@@ -223,56 +217,6 @@ def group_cpu_seconds(pgid: int) -> float | None:
         if int(fields[2]) == pgid:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
-
-
-# --- The product's own commands and server -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    port: int
-    pgid: int
-
-
-@contextlib.contextmanager
-def running_server(
-    env: dict[str, str], data_dir: Path, workers: int, cpus: Sequence[int]
-) -> Iterator[Server]:
-    port = free_port()
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                *twofold_command(),
-                *("serve", "--host", HOST, "--port", str(port), "--workers", str(workers)),
-            ],
-            env=env,
-            cwd=data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so workers are stopped too
-        )
-        try:
-            pin(process.pid, cpus)  # before uvicorn forks any worker: they inherit it
-            wait_until_serving(port, process, log_path)
-            yield Server(port, process.pid)
-        finally:
-            stop_group(process)
-
-
-def stop_group(process: subprocess.Popen[bytes]) -> None:
-    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
-        # The leader is gone; make sure no worker of its group outlives it.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        return
 
 
 # --- One browser-like client -------------------------------------------------------------
@@ -485,7 +429,7 @@ def run_scenario(scenario: Scenario, root: Path, plan: Plan) -> ScenarioResult:
     def account(slot: int) -> Account:
         return accounts[slot % len(accounts)]
 
-    with running_server(env, data_dir, plan.workers, plan.server_cpus) as server:
+    with serving(env, data_dir, workers=plan.workers, cpus=plan.server_cpus) as server:
         # Warm up every account and code path (imports, template loading, connections).
         for slot in range(max(len(accounts), plan.concurrency)):
             warm = one_signin(server.port, account(slot))
@@ -498,7 +442,7 @@ def run_scenario(scenario: Scenario, root: Path, plan: Plan) -> ScenarioResult:
                 lambda slot: one_signin(server.port, account(slot)),
                 plan.concurrency,
                 plan.seconds,
-                server.pgid,
+                server.pid,
             ),
         )
         if plan.breakdown_seconds > 0:
@@ -506,7 +450,7 @@ def run_scenario(scenario: Scenario, root: Path, plan: Plan) -> ScenarioResult:
                 lambda _slot: one_get(server.port),
                 plan.concurrency,
                 plan.breakdown_seconds,
-                server.pgid,
+                server.pid,
             )
             tickets: dict[int, FormTicket] = {}
             for slot in range(plan.concurrency):
@@ -519,7 +463,7 @@ def run_scenario(scenario: Scenario, root: Path, plan: Plan) -> ScenarioResult:
                 lambda slot: one_post(server.port, tickets[slot], account(slot)),
                 plan.concurrency,
                 plan.breakdown_seconds,
-                server.pgid,
+                server.pid,
             )
     if scenario.database_url or scenario.redis_url:
         result.notes.append(
@@ -662,11 +606,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sqlite-only", action="store_true", help="skip PostgreSQL and Redis even if they answer"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="does it still run (make test): SQLite only, 2 clients, 1 s runs; no real figures",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.breakdown_seconds, args.concurrency = 1.0, 0.5, 2
+        args.sqlite_only = True
     if args.seconds <= 0 or args.concurrency < 1 or args.workers < 1:
         parser.error("--seconds, --concurrency and --workers must be positive")
     if args.breakdown_seconds is None:
         args.breakdown_seconds = args.seconds / 2
+    # The second bare run brackets the HTTP runs; shorter than 2 s it says little about drift.
+    args.bare_after_seconds = 0.5 if args.smoke else max(2.0, args.seconds / 4)
     return args
 
 
@@ -751,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The VM's speed drifts; a second, shorter bare run brackets the HTTP runs.
         bare_after = None
         if results:
-            bare_after = bare_on_server_core(params, max(2.0, args.seconds / 4), plan)
+            bare_after = bare_on_server_core(params, args.bare_after_seconds, plan)
         report(params, bare_before, bare_after, results)
     return 0 if len(results) == len(todo) else 1
 

@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +22,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from bench import harness
+
+# The journeys and tests/push/test_two_nodes.py import these from here.
+_free_port = harness.free_port
+_twofold_command = harness.twofold_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,7 +41,6 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_TIMEOUT_SECONDS = 20.0
 COMMAND_TIMEOUT_SECONDS = 120.0
-SHUTDOWN_TIMEOUT_SECONDS = 10.0
 # Playwright's waits fail fast: every page here is local and answers in milliseconds.
 PAGE_TIMEOUT_MS = 10_000
 
@@ -64,14 +64,6 @@ class RunningServer:
 
     def password(self, principal_name: str) -> str:
         return self.accounts[principal_name]
-
-
-def _twofold_command() -> list[str]:
-    """The ``twofold`` script of this virtualenv, as the quick start runs it."""
-    script = Path(sys.executable).with_name("twofold")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "twofold.cli"]
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
@@ -150,12 +142,6 @@ def _add_users(
                 process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _parse_demo_accounts(path: Path) -> dict[str, str]:
     accounts = {}
     for line in path.read_text().splitlines():
@@ -165,60 +151,25 @@ def _parse_demo_accounts(path: Path) -> dict[str, str]:
     return accounts
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200 and b'"ok"' in response.read()
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-
-
 @contextmanager
 def serving(
     workdir: Path, env: dict[str, str], *, port: int | None = None, host: str = "127.0.0.1"
 ) -> Iterator[tuple[str, Path]]:
-    """``twofold serve`` on a free port until the block ends; yields (base URL, log file)."""
-    port = port or _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    """``twofold serve`` on a free port until the block ends; yields (base URL, log file).
+
+    The launcher is bench/harness.py's, shared with the benchmarks: its own process group,
+    output in ``workdir/server.log``, ready once ``/healthz`` answers.
+    """
+    port = port or harness.free_port()
     # The address the server says it is at (OpenID Connect issuer, forward-auth redirects).
     env = {"TWOFOLD_PUBLIC_URL": f"http://{host}:{port}", **env}
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*_twofold_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while not _healthy(f"{base_url}/healthz"):
-            if process.poll() is not None:
-                pytest.fail(
-                    f"twofold serve exited with {process.returncode} before it was healthy:\n"
-                    f"{log_path.read_text(errors='replace')}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"twofold serve did not answer {base_url}/healthz within "
-                    f"{STARTUP_TIMEOUT_SECONDS:.0f} s:\n{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.1)
-        yield f"http://{host}:{port}", log_path
-    finally:
-        _stop(process)
+        with harness.serving(
+            env, workdir, port=port, start_timeout=STARTUP_TIMEOUT_SECONDS
+        ) as server:
+            yield f"http://{host}:{port}", server.log_path
+    except harness.ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
