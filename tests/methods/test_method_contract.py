@@ -309,6 +309,23 @@ def test_method_declares_what_it_is_for(method: SecurityMethod) -> None:
     assert method.for_two_step or method.for_password_reset
 
 
+# RFC 8176 section 2: the values a second step can be reported as in an ID token's "amr".
+RFC_8176_SECOND_STEPS = {"otp", "sms", "tel", "hwk", "swk", "face", "fpt", "iris", "pin"}
+
+
+def test_method_says_its_amr_when_it_is_a_second_step(method: SecurityMethod) -> None:
+    if method.for_two_step:
+        assert method.amr in RFC_8176_SECOND_STEPS
+    else:
+        assert method.amr is None
+
+
+def test_method_falls_back_only_to_a_registered_method(method: SecurityMethod) -> None:
+    if method.fallback_key is not None:
+        assert method.fallback_key in {other.key for other in all_methods()}
+        assert method.fallback_key != method.key
+
+
 def test_registration_with_proof_saves_the_method_encrypted(
     method: SecurityMethod, adele: User, clock: FrozenClock
 ) -> None:

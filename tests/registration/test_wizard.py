@@ -266,3 +266,23 @@ def test_wizard_registers_the_twofold_authenticator_with_a_code_when_notificatio
     verify = client.get("/signin/verify/")
     assert b"Enter the 6-digit code shown in Twofold Authenticator" in verify.content
     assert b"push-number" not in verify.content
+
+
+def test_authenticator_app_links_to_its_fallback_inside_the_wizard(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    page = client.get("/setup/method/authenticator_app/")
+    assert b'href="/setup/method/authenticator_code/"' in page.content
+    assert b"I want to use a different authenticator app" in page.content
+
+
+def test_no_fallback_link_when_policy_switches_the_fallback_off(adele: User) -> None:
+    from twofold.policy.services import forget_policy_snapshot
+
+    MethodPolicy.objects.create(method_key="authenticator_code", enabled=False)
+    forget_policy_snapshot()
+    client = Client()
+    sign_in(client, adele)
+    page = client.get("/setup/method/authenticator_app/")
+    assert page.status_code == 200
+    assert b"I want to use a different authenticator app" not in page.content

@@ -163,3 +163,9 @@ def test_without_a_second_factor_step_up_asks_for_the_password(
     )
     assert ok["Location"] == "/security-info/add/authenticator_code/"
     assert client.get("/security-info/add/authenticator_code/").status_code == 200
+
+
+def test_authenticator_app_links_to_its_fallback_inside_security_info(client: Client) -> None:
+    page = client.get("/security-info/add/authenticator_app/")
+    assert page.status_code == 200
+    assert b'href="/security-info/add/authenticator_code/"' in page.content

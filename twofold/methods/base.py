@@ -63,6 +63,11 @@ class SecurityMethod(ABC):
     # Password reset asks the person to type the whole address or number first, so the
     # portal never shows (or sends to) contact details of an account it was only named.
     reset_contact_label: ClassVar[str | Promise | None] = None
+    # The RFC 8176 "amr" value an ID token gives for this method (None: never a second step).
+    amr: ClassVar[str | None] = None
+    # A method offered in this one's place on its registration page ("I want to use a
+    # different authenticator app"), when policy allows it.
+    fallback_key: ClassVar[str | None] = None
 
     def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
         """The registration form (a method may shape it per user or policy)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.urls import reverse
 
 from twofold.accounts.models import User
 from twofold.accounts.sessions import (
@@ -29,7 +30,7 @@ from twofold.methods.flows import (
     verify_method,
 )
 from twofold.methods.models import RegisteredMethod
-from twofold.policy.services import usable_registered_methods
+from twofold.policy.services import is_allowed, usable_registered_methods
 
 
 def pending_registration(
@@ -63,14 +64,30 @@ def forget_pending_registration(request: HttpRequest, method: SecurityMethod) ->
 
 
 def registration_context(
-    request: HttpRequest, method: SecurityMethod, user: User, form: forms.Form | None = None
+    request: HttpRequest,
+    method: SecurityMethod,
+    user: User,
+    form: forms.Form | None = None,
+    *,
+    add_url_name: str,
 ) -> dict[str, Any]:
+    """The registration page's context; ``add_url_name`` adds a method in the caller's flow
+    (the wizard or Security info), and links to the method's fallback stay in that flow."""
     pending = pending_registration(request, method, user)
     return {
         "method": method,
         "form": form or method.make_registration_form(user),
+        "fallback_url": _fallback_url(method, user, add_url_name),
         **method.registration_context(user, pending, request),
     }
+
+
+def _fallback_url(method: SecurityMethod, user: User, add_url_name: str) -> str:
+    """Where to register the method offered in this one's place, when policy allows it."""
+    fallback = method.fallback_key
+    if fallback is None or not is_allowed(user, fallback):
+        return ""
+    return reverse(add_url_name, args=[fallback])
 
 
 @dataclass

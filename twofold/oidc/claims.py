@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+from twofold.methods.registry import get_method
+
 ACR_PASSWORD = "urn:twofold:acr:pwd"  # noqa: S105  (a name, not a secret)
 ACR_MFA = "urn:twofold:acr:mfa"
 # Accepted in acr_values as asking for two-step verification.
 ACR_MFA_REQUESTS = {ACR_MFA, "mfa", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"}
 
-_METHOD_AMR = {
-    # A signature by a key kept in the app (RFC 8176 "swk").
-    "authenticator_app": "swk",
-    "authenticator_code": "otp",
-    "phone_text": "sms",
-    "phone_call": "tel",
-    "office_call": "tel",
-    "security_key": "hwk",
-}
-
 
 def amr_values(session_amr: list[str]) -> list[str]:
-    """["pwd", "authenticator_code"] -> ["pwd", "otp", "mfa"]."""
+    """["pwd", "authenticator_code"] -> ["pwd", "otp", "mfa"]: each method says its value."""
     values = []
     for entry in session_amr:
-        value = "pwd" if entry == "pwd" else _METHOD_AMR.get(entry)
+        method = get_method(entry)
+        value = "pwd" if entry == "pwd" else (method.amr if method is not None else None)
         if value and value not in values:
             values.append(value)
     if "pwd" in values and len(values) > 1:

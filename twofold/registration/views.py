@@ -83,7 +83,12 @@ class AddMethodView(View):
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         method = self._method(request, key)
-        return self._render(request, registration_context(request, method, _user(request)))
+        return self._render(
+            request,
+            registration_context(
+                request, method, _user(request), add_url_name="registration_add_method"
+            ),
+        )
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         user = _user(request)
@@ -91,7 +96,9 @@ class AddMethodView(View):
         outcome = try_register(request, method, user)
         registered = outcome.registered
         if registered is None:
-            context = registration_context(request, method, user, outcome.form)
+            context = registration_context(
+                request, method, user, outcome.form, add_url_name="registration_add_method"
+            )
             return self._render(request, context, status=outcome.status)
         request.session[SESSION_WIZARD_ADDED] = [*_added_ids(request), registered.pk]
         if registration_needs(user).satisfied:

@@ -125,7 +125,11 @@ class AddMethodView(View):
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         method = self._method(request, key)
         return render(
-            request, self.template_name, registration_context(request, method, _user(request))
+            request,
+            self.template_name,
+            registration_context(
+                request, method, _user(request), add_url_name="securityinfo_add_method"
+            ),
         )
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
@@ -133,7 +137,9 @@ class AddMethodView(View):
         method = self._method(request, key)
         outcome = try_register(request, method, user)
         if outcome.registered is None:
-            context = registration_context(request, method, user, outcome.form)
+            context = registration_context(
+                request, method, user, outcome.form, add_url_name="securityinfo_add_method"
+            )
             return render(request, self.template_name, context, status=outcome.status)
         messages.success(
             request, _("%(method)s was added to your security info.") % {"method": method.name}

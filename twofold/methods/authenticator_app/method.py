@@ -30,6 +30,7 @@ from twofold.methods.authenticator_app.forms import (
     RegisterAuthenticatorAppForm,
 )
 from twofold.methods.authenticator_code import otp
+from twofold.methods.authenticator_code.method import AuthenticatorCodeMethod
 from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.push import services as push
@@ -53,9 +54,13 @@ class AuthenticatorAppMethod(SecurityMethod):
     # number matching ties it to the screen the user is looking at.
     strength = 70
     for_two_step = True
+    # A signature by a key kept in the app (RFC 8176 "swk").
+    amr = "swk"
     for_password_reset = True
     registration_form = RegisterAuthenticatorAppForm
     challenge_form = AuthenticatorAppAnswerForm
+    # "I want to use a different authenticator app": any RFC 6238 app, with the code method.
+    fallback_key = AuthenticatorCodeMethod.key
     registration_template = "methods/authenticator_app/register.html"
     challenge_template = "methods/authenticator_app/challenge.html"
 
@@ -74,16 +79,15 @@ class AuthenticatorAppMethod(SecurityMethod):
     def registration_context(
         self, user: User, pending: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
-        context: dict[str, Any] = {"different_app_url": _different_app_url(user, request)}
         if pending.get("code_step"):
-            return context | {
+            return {
                 "push_step": "code",
                 "action": FINISH,
                 "device_name": pending.get("device_name", ""),
             }
         if "challenge_id" in pending:
             status = push.outcome(pending["challenge_id"], user, clock.now())
-            return context | {
+            return {
                 "push_step": "test",
                 "action": FINISH,
                 "number": pending["number"],
@@ -97,7 +101,7 @@ class AuthenticatorAppMethod(SecurityMethod):
         expired = activation is None or (not activated and push.activation_expired(activation, now))
         url = request.build_absolute_uri(reverse("push_activate_device"))
         link = "twofold://activate?" + urlencode({"code": pending["code"], "url": url})
-        return context | {
+        return {
             "push_step": "scan",
             "action": START_OVER if expired else CHECK_ACTIVATION,
             "expired": expired,
@@ -353,21 +357,6 @@ def _requesting_app(request: HttpRequest) -> str:
         if name:
             return str(name)
     return settings.TWOFOLD_ORGANISATION_NAME
-
-
-def _different_app_url(user: User, request: HttpRequest) -> str:
-    """ "I want to use a different authenticator app": the plain code method, if allowed."""
-    from twofold.policy.services import UserPolicy
-
-    if not any(method.key == "authenticator_code" for method in UserPolicy(user).allowed):
-        return ""
-    url_name = getattr(request.resolver_match, "url_name", "") or ""
-    target = (
-        "registration_add_method"
-        if url_name.startswith("registration")
-        else ("securityinfo_add_method")
-    )
-    return reverse(target, args=["authenticator_code"])
 
 
 def _wrong_code_message() -> str:

@@ -29,6 +29,7 @@ class AuthenticatorCodeMethod(SecurityMethod):
     )
     strength = 60
     for_two_step = True
+    amr = "otp"
     for_password_reset = True
     registration_form = RegisterAuthenticatorForm
     challenge_form = AuthenticatorCodeForm

@@ -90,6 +90,7 @@ class PhoneMethod(SecurityMethod):
 
 class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     key = "phone_text"
+    amr = "sms"
     name = gettext_lazy("Phone: text message")
     description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
     registration_form = PhoneNumberForm
@@ -148,6 +149,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
 
 class CallMethod(PhoneMethod):
     key = "phone_call"
+    amr = "tel"
     name = gettext_lazy("Phone: call")
     description = gettext_lazy("Get a call on your phone and press # to confirm.")
     registration_form: ClassVar[type[forms.Form]] = CallRegistrationForm

@@ -52,6 +52,7 @@ class SecurityKeyMethod(SecurityMethod):
     )
     strength = 80
     for_two_step = True
+    amr = "hwk"
     for_password_reset = True
     registration_form = RegisterSecurityKeyForm
     challenge_form = UseSecurityKeyForm
