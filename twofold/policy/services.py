@@ -3,88 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from django.db import transaction
 
 from twofold.accounts.models import User
-from twofold.core import clock, shared_cache
-from twofold.core.caching import cache_seconds
+from twofold.core import clock
 from twofold.methods.base import SecurityMethod
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import all_methods, get_method
-from twofold.policy.models import (
-    AuthenticationPolicy,
-    MethodPolicy,
-    MfaRequirement,
-    MfaState,
-    UserSecurityState,
-)
+from twofold.policy.models import MfaRequirement, MfaState, UserSecurityState
 
-logger = logging.getLogger(__name__)
-
-
-def get_policy() -> AuthenticationPolicy:
-    """The policy row, for editing; read paths use the cached ``policy_snapshot()``."""
-    policy, _ = AuthenticationPolicy.objects.get_or_create(pk=1)
-    return policy
-
-
-@dataclass(frozen=True)
-class MethodRule:
-    enabled: bool
-    group_ids: frozenset[int]
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PolicySnapshot:
-    policy: AuthenticationPolicy
-    mfa_group_ids: frozenset[int]
-    method_rules: dict[str, MethodRule]
-
-    @property
-    def uses_groups(self) -> bool:
-        return bool(self.mfa_group_ids) or any(r.group_ids for r in self.method_rules.values())
-
-
-_SNAPSHOT_KEY = "policy:snapshot:v1"
-
-
-def policy_snapshot() -> PolicySnapshot:
-    """The whole policy in one cached object: sign-in reads it several times per request."""
-    # The cache (Redis) being down must not stop sign-in: the database has the policy.
-    snapshot = shared_cache.get(_SNAPSHOT_KEY, what="policy cache")
-    if isinstance(snapshot, PolicySnapshot):
-        return snapshot
-    policy = get_policy()
-    snapshot = PolicySnapshot(
-        policy=policy,
-        mfa_group_ids=frozenset(policy.mfa_groups.values_list("id", flat=True)),
-        method_rules={
-            rule.method_key: MethodRule(
-                rule.enabled,
-                frozenset(group.id for group in rule.groups.all()),
-                dict(rule.options or {}),
-            )
-            for rule in MethodPolicy.objects.prefetch_related("groups")
-        },
-    )
-    shared_cache.set(_SNAPSHOT_KEY, snapshot, cache_seconds(300), what="policy cache")
-    return snapshot
-
-
-def forget_policy_snapshot(**kwargs: object) -> None:
-    if not shared_cache.delete(_SNAPSHOT_KEY, what="policy cache"):
-        logger.warning(
-            "policy edited while the cache is unreachable: once it is back, it may serve "
-            "the old policy for up to %d s",
-            cache_seconds(300),
-        )
+# Re-exported (``X as X``): callers above the methods keep reading the policy from here.
+from twofold.policy.snapshot import MethodRule as MethodRule
+from twofold.policy.snapshot import PolicySnapshot as PolicySnapshot
+from twofold.policy.snapshot import forget_policy_snapshot as forget_policy_snapshot
+from twofold.policy.snapshot import get_policy as get_policy
+from twofold.policy.snapshot import method_options as method_options
+from twofold.policy.snapshot import policy_snapshot as policy_snapshot
 
 
 def security_state(user: User) -> UserSecurityState:
@@ -176,12 +114,6 @@ class UserPolicy:
             wanted = min(self.policy.sspr_methods_required, len(reset_kinds))
             reset_needed = max(0, wanted - len(kinds_had))
         return RegistrationNeeds(two_step_needed, reset_needed)
-
-
-def method_options(method_key: str) -> dict[str, Any]:
-    """The admin's options for one kind of method ({} when none were set)."""
-    rule = policy_snapshot().method_rules.get(method_key)
-    return dict(rule.options) if rule is not None else {}
 
 
 def allowed_methods(user: User) -> list[SecurityMethod]:

@@ -1,7 +1,7 @@
 """Activations and notifications of the authenticator app.
 
 The device's key, once the registration is finished, lives with the user's other security
-info in RegisteredMethod (kind ``twofold_authenticator``, looked up by device id). These
+info in RegisteredMethod (the Twofold Authenticator method, looked up by device id). These
 tables hold what must cross from the app's connection to the browser's: an activation the
 app claims with its code, and a notification the app answers.
 """

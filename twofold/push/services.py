@@ -23,14 +23,14 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
-from twofold.methods import encryption
+from twofold.methods import authenticator_app, encryption
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert, report_fraud
 from twofold.methods.models import RegisteredMethod
 from twofold.push import signatures
 from twofold.push.hub import get_hub
 from twofold.push.models import PushActivation, PushChallenge
 
-METHOD_KEY = "authenticator_app"
+METHOD_KEY = authenticator_app.KEY
 CODE_DIGITS = 12
 # A poll's timestamp may be this far from the server's clock (replays are only good this long).
 POLL_CLOCK_SKEW_SECONDS = 120

@@ -1,0 +1,3 @@
+"""The Twofold Authenticator method; its key is here so the push hub needn't import the method."""
+
+KEY = "authenticator_app"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from twofold.accounts.sessions import SESSION_NEXT
 from twofold.core import clock
 from twofold.core.network import client_ip, user_agent
+from twofold.methods.authenticator_app import KEY
 from twofold.methods.authenticator_app.browsers import describe_browser
 from twofold.methods.authenticator_app.forms import (
     CHECK_ACTIVATION,
@@ -33,6 +34,7 @@ from twofold.methods.authenticator_code import otp
 from twofold.methods.authenticator_code.method import AuthenticatorCodeMethod
 from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
+from twofold.policy.snapshot import method_options
 from twofold.push import services as push
 from twofold.push.models import PushActivation, PushChallenge
 
@@ -44,7 +46,7 @@ Status = PushChallenge.Status
 
 
 class AuthenticatorAppMethod(SecurityMethod):
-    key = push.METHOD_KEY
+    key = KEY
     name = gettext_lazy("Twofold Authenticator")
     description = gettext_lazy(
         "Approve sign-ins with a notification in the Twofold Authenticator app, "
@@ -298,9 +300,7 @@ class AuthenticatorAppMethod(SecurityMethod):
 
 def notifications_on() -> bool:
     """The policy option ``notifications``: off makes the app a code generator only."""
-    from twofold.policy.services import method_options  # policy imports the registry
-
-    return method_options(push.METHOD_KEY).get("notifications", True) is not False
+    return method_options(KEY).get("notifications", True) is not False
 
 
 def _finished(activation: PushActivation, pending: dict[str, Any], counter: int = 0) -> NewMethod:
@@ -319,9 +319,7 @@ def _finished(activation: PushActivation, pending: dict[str, Any], counter: int 
 
 
 def _notification_details(request: HttpRequest) -> push.NotificationDetails:
-    from twofold.policy.services import method_options  # policy imports the registry
-
-    options = method_options(push.METHOD_KEY)
+    options = method_options(KEY)
     url_name = getattr(request.resolver_match, "url_name", "") or ""
     if url_name.startswith("sspr"):
         purpose = PushChallenge.Purpose.PASSWORD_RESET

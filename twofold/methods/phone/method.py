@@ -27,6 +27,7 @@ from twofold.methods.phone.forms import (
     PhoneNumberForm,
     TextCodeForm,
 )
+from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -78,8 +79,6 @@ class PhoneMethod(SecurityMethod):
             return False
 
     def _check_region(self, number: str) -> None:
-        from twofold.policy.services import method_options  # policy imports the registry
-
         allowed = method_options(self.key).get("allowed_regions") or []
         # Toll fraud hits far-away premium ranges: an organisation can keep to its countries.
         if allowed and numbers.region_of(number) not in allowed:

@@ -16,6 +16,7 @@ from webauthn.helpers import bytes_to_base64url
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.security_key import ceremony
 from twofold.methods.security_key.forms import RegisterSecurityKeyForm, UseSecurityKeyForm
+from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -180,8 +181,6 @@ class SecurityKeyMethod(SecurityMethod):
 
 
 def _allowed_aaguids() -> list[str]:
-    from twofold.policy.services import method_options  # policy imports the registry
-
     return [
         str(value).lower() for value in method_options("security_key").get("allowed_aaguids") or []
     ]

@@ -22,6 +22,7 @@ from twofold.methods.security_questions.catalogue import (
     normalise_answer,
 )
 from twofold.methods.security_questions.forms import AnswerQuestionsForm, ChooseQuestionsForm
+from twofold.policy.snapshot import policy_snapshot
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 
 def _policy_counts() -> tuple[int, int]:
-    from twofold.policy.services import policy_snapshot  # policy imports the registry
-
     policy = policy_snapshot().policy
     return policy.questions_to_register, policy.questions_to_ask
 
