@@ -151,6 +151,14 @@ class SecurityMethod(ABC):
         """Whether the typed address or number is this method's (see reset_contact_label)."""
         return False
 
+    def mask_contact(self, typed: str) -> str:
+        """A typed address or number, shown back masked to someone who may not own it."""
+        return ""
+
+    def notice_address(self, method: RegisteredMethod) -> str | None:
+        """The email address that gets notices about the account (a password reset), if any."""
+        return None
+
     def describe(self, method: RegisteredMethod) -> str:
         """The detail shown next to the method's name (device name, masked number)."""
         return method.label

@@ -105,6 +105,13 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         return typed.strip().lower() == method.data["email"]
 
+    def mask_contact(self, typed: str) -> str:
+        return mask_address(typed.strip().lower())
+
+    def notice_address(self, method: RegisteredMethod) -> str | None:
+        # An address of the user's own: they hear of a reset even if the work inbox is taken.
+        return str(method.data["email"])
+
     def _send_code(self, user: User, address: str, now: dt.datetime) -> dict[str, Any]:
         try:
             # Counted in the database: a cache outage must not open the inbox flood.

@@ -78,6 +78,11 @@ class PhoneMethod(SecurityMethod):
         except forms.ValidationError:
             return False
 
+    def mask_contact(self, typed: str) -> str:
+        # The typed number may not be this account's: show only what the person typed last.
+        digits = "".join(ch for ch in typed if ch.isdigit())
+        return f"\u2022\u2022\u2022{digits[-2:]}" if digits else ""
+
     def _check_region(self, number: str) -> None:
         allowed = method_options(self.key).get("allowed_regions") or []
         # Toll fraud hits far-away premium ranges: an organisation can keep to its countries.
