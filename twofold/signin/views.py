@@ -6,7 +6,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -15,8 +14,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.passwords_check import Outcome, SignInResult
+from twofold.core.redirects import safe_next
 from twofold.methods.flows import method_of
-from twofold.methods.purposes import Purpose
 from twofold.methods.web import answer_status, challenge_context, choose_method, try_verify
 from twofold.policy.services import policy_snapshot, usable_registered_methods
 from twofold.signin.forms import SignInForm
@@ -87,7 +86,7 @@ class VerifyIdentityView(View):
         registered = choose_method(user, request.POST.get("method"))
         if registered is None:
             return redirect("signin_show_form")
-        result, form = try_verify(request, registered, purpose=Purpose.SIGN_IN)
+        result, form = try_verify(request, registered, purpose="sign-in")
         if result is None or not result.ok:
             context = challenge_context(request, registered, form)
             response = self._render(request, context, answer_status(result))
@@ -146,14 +145,3 @@ def _refusal_status(result: SignInResult) -> int:
     return {Outcome.LOCKED: 429, Outcome.THROTTLED: 429, Outcome.DISABLED: 403}.get(
         result.outcome, 401
     )
-
-
-def safe_next(request: HttpRequest, default: str | None = None) -> str:
-    """Only same-site paths are followed, so sign-in can't become an open redirect."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = {request.get_host(), *settings.TWOFOLD_FORWARD_AUTH_HOSTS}
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts=allowed, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL) if default is None else default

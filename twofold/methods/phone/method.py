@@ -16,13 +16,7 @@ from twofold.messaging import services as messaging
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.models import Outbound
 from twofold.methods import codes
-from twofold.methods.base import (
-    ChallengeRefused,
-    NewMethod,
-    NotAnsweredYet,
-    SecurityMethod,
-    VerificationFailed,
-)
+from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (
@@ -33,7 +27,6 @@ from twofold.methods.phone.forms import (
     PhoneNumberForm,
     TextCodeForm,
 )
-from twofold.methods.purposes import Purpose
 from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
@@ -76,7 +69,7 @@ class PhoneMethod(SecurityMethod):
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
-        return {"contacted": numbers.masked(method.data["number"])}
+        return {"contacted": numbers.masked(method.data["number"]), "error": state.get("error", "")}
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
@@ -84,6 +77,11 @@ class PhoneMethod(SecurityMethod):
             return numbers.normalise(typed, numbers.region_of(stored)) == stored
         except forms.ValidationError:
             return False
+
+    def mask_contact(self, typed: str) -> str:
+        # The typed number may not be this account's: show only what the person typed last.
+        digits = "".join(ch for ch in typed if ch.isdigit())
+        return f"\u2022\u2022\u2022{digits[-2:]}" if digits else ""
 
     def _check_region(self, number: str) -> None:
         allowed = method_options(self.key).get("allowed_regions") or []
@@ -119,15 +117,15 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
         self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"number": pending["number"]})
 
-    def begin_challenge(
-        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
-    ) -> dict[str, Any]:
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            raise ChallengeRefused(blocked_message(), blocked=True)
+            return {"error": blocked_message()}
         try:
-            return self._send_code(method.user, method.data["number"], clock.now(), purpose=purpose)
+            return self._send_code(
+                method.user, method.data["number"], clock.now(), purpose="sign-in"
+            )
         except VerificationFailed as refused:
-            raise ChallengeRefused(refused.message) from None
+            return {"error": refused.message}
 
     def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
         codes.check_sent_code(
@@ -184,24 +182,14 @@ class CallMethod(PhoneMethod):
             data["extension"] = pending["extension"]
         return NewMethod(label="", data=data)
 
-    def begin_challenge(
-        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
-    ) -> dict[str, Any]:
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            raise ChallengeRefused(blocked_message(), blocked=True)
+            return {"error": blocked_message()}
         data = method.data
         try:
             return self._call(method.user, data["number"], data.get("extension", ""))
         except VerificationFailed as refused:
-            raise ChallengeRefused(refused.message) from None
-
-    def look_alike_verify(
-        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
-    ) -> None:
-        # As a real call nobody answered: not a wrong guess, the call is awaited.
-        raise NotAnsweredYet(
-            _("We haven't had your answer yet. Answer the call, press #, then continue.")
-        )
+            return {"error": refused.message}
 
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         return "call_token" in state and not state.get("finished")
