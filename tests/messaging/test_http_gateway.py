@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import override_settings
 
+from tests.messaging.calls import SCRIPT
 from tests.messaging.provider import FakeProvider
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
@@ -101,7 +102,7 @@ def test_http_gateway_cannot_call(adele: User, provider: FakeProvider) -> None:
 
     with override_settings(**http_settings(provider)):
         with pytest.raises(SendRefused, match="calls aren't available"):
-            place_call(adele, "+31612345678", "", purpose="test")
+            place_call(adele, "+31612345678", "", purpose="test", script=SCRIPT)
         keys = [method.key for method in allowed_methods(adele)]
     assert "phone_text" in keys and "phone_call" not in keys
     assert provider.requests == []

@@ -12,6 +12,7 @@ from django.test import Client
 
 from tests.conftest import DEFAULT_PASSWORD, FrozenClock
 from tests.core.dead_cache import cache_down
+from tests.messaging.calls import SCRIPT
 from twofold.accounts.models import User
 from twofold.messaging import services
 from twofold.messaging.models import Outbound
@@ -53,7 +54,7 @@ def test_with_the_cache_down_calls_are_limited_too(lee: User, clock: FrozenClock
     with cache_down():
         for number in numbers(8):
             try:
-                place_call(lee, number, "", purpose="test")
+                place_call(lee, number, "", purpose="test", script=SCRIPT)
                 sent += 1
             except SendRefused:
                 pass

@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client, override_settings
 from twilio.request_validator import RequestValidator
 
+from tests.messaging.calls import SCRIPT
 from tests.messaging.provider import FakeProvider
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
@@ -64,7 +65,7 @@ def test_call_asks_twilio_for_twiml_and_dials_the_extension(
     adele: User, twilio: FakeProvider
 ) -> None:
     twilio.reply = b'{"sid": "CA42", "status": "queued"}'
-    outbound = place_call(adele, "+31201234567", "1234", purpose="test")
+    outbound = place_call(adele, "+31201234567", "1234", purpose="test", script=SCRIPT)
     (request,) = twilio.requests
     assert request.path == f"/2010-04-01/Accounts/{SID}/Calls.json"
     assert request.form == {
@@ -96,7 +97,7 @@ def signed_post(client: Client, path: str, params: dict[str, str], *, forged: bo
 @pytest.fixture
 def ringing_call(adele: User, twilio: FakeProvider) -> Outbound:
     twilio.reply = b'{"sid": "CA42", "status": "queued"}'
-    return place_call(adele, "+31612345678", "", purpose="test")
+    return place_call(adele, "+31612345678", "", purpose="test", script=SCRIPT)
 
 
 def test_voice_webhook_answers_twiml_that_gathers_pound(ringing_call: Outbound) -> None:

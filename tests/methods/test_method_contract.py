@@ -17,7 +17,6 @@ from tests.push.soft_device import SoftDevice
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.messaging.models import Outbound
-from twofold.messaging.services import record_call_keys
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
     CODE_FAILURE_THRESHOLD,
@@ -27,6 +26,7 @@ from twofold.methods.flows import (
     verify_method,
 )
 from twofold.methods.models import RegisteredMethod
+from twofold.methods.phone.keys import answer_call
 from twofold.methods.registry import all_methods
 from twofold.methods.security_questions.method import SecurityQuestionsMethod
 
@@ -102,20 +102,20 @@ class CallDriver(TextDriver):
     guessable = False  # the proof is a key pressed on the phone, not something to guess
 
     def registration_proof(self, user: User, pending: dict[str, Any], now: float) -> dict[str, Any]:
-        record_call_keys(Outbound.objects.get(token=pending["call_token"]), "#")
+        answer_call(Outbound.objects.get(token=pending["call_token"]), "#")
         return {}
 
     def wrong_registration_proof(
         self, user: User, pending: dict[str, Any], now: float
     ) -> dict[str, Any]:
-        record_call_keys(Outbound.objects.get(token=pending["call_token"]), "1#")
+        answer_call(Outbound.objects.get(token=pending["call_token"]), "1#")
         return {}
 
     def challenge_proof(
         self, registered: RegisteredMethod, now: float, state: dict[str, Any]
     ) -> dict[str, Any]:
         assert "error" not in state, state
-        record_call_keys(Outbound.objects.get(token=state["call_token"]), "#")
+        answer_call(Outbound.objects.get(token=state["call_token"]), "#")
         return {}
 
 

@@ -129,21 +129,10 @@ def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outboun
     return outbound
 
 
-def verification_call_script(organisation: str) -> CallScript:
-    return CallScript(
-        greeting=_("Hello. This is %(organisation)s, calling to verify your sign-in.")
-        % {"organisation": organisation},
-        confirm_prompt=_(
-            "To finish verifying, press the pound key. "
-            "If you did not try to sign in, press zero and then the pound key to report fraud."
-        ),
-        goodbye_confirmed=_("Thank you. You are verified. Goodbye."),
-        goodbye_fraud=_("Thank you. Your report was recorded. Goodbye."),
-        goodbye_wrong_key=_("That was not the pound key. Please try again. Goodbye."),
-    )
-
-
-def place_call(user: User, to_number: str, extension: str, *, purpose: str) -> Outbound:
+def place_call(
+    user: User, to_number: str, extension: str, *, purpose: str, script: CallScript
+) -> Outbound:
+    """Call the number; ``script`` (from the method placing it) says what the call asks for."""
     gateway = get_gateway()
     if not gateway.supports_calls:
         raise SendRefused(_("Phone calls aren't available. Use another way to verify."))
@@ -155,9 +144,7 @@ def place_call(user: User, to_number: str, extension: str, *, purpose: str) -> O
         gateway=gateway.name,
     )
     try:
-        outbound.provider_id = gateway.place_call(
-            outbound, verification_call_script(settings.TWOFOLD_ORGANISATION_NAME)
-        )
+        outbound.provider_id = gateway.place_call(outbound, script)
     except GatewayError as error:
         _record_failure(outbound, user, purpose, error)
         raise SendRefused(
@@ -183,26 +170,26 @@ def _record_failure(outbound: Outbound, user: User, purpose: str, error: Excepti
     )
 
 
-def record_call_keys(outbound: Outbound, digits: str) -> str:
-    """The keys pressed on a verification call: "#" confirms, "0#" reports fraud."""
+CALL_ANSWERS = (Outbound.Status.CONFIRMED, Outbound.Status.FRAUD_REPORTED)
+
+
+def record_call_keys(outbound: Outbound, pressed: str, answer: str | None) -> tuple[str, bool]:
+    """Record the keys pressed on a ringing call and the outcome they mean (``answer``, one
+    of CALL_ANSWERS; None for keys that mean nothing, a wrong key).
+
+    The method that placed the call says what keys mean. Returns the call's status and
+    whether this press answered the call.
+    """
+    if answer is not None and answer not in CALL_ANSWERS:
+        raise ValueError(f"not a call answer: {answer}")
     with transaction.atomic():
         call = Outbound.objects.select_for_update().get(pk=outbound.pk)
         if call.status not in (Outbound.Status.RINGING, Outbound.Status.QUEUED):
-            return call.status  # answered already: later key presses change nothing
-        pressed = digits.strip()
-        if pressed == "#":
-            call.status = Outbound.Status.CONFIRMED
-        elif pressed == "0#":
-            call.status = Outbound.Status.FRAUD_REPORTED
-        else:
-            call.status = Outbound.Status.WRONG_KEY
-        call.digits = pressed[:16]
+            return call.status, False  # answered already: later key presses change nothing
+        call.status = answer or Outbound.Status.WRONG_KEY
+        call.digits = pressed.strip()[:16]
         call.save(update_fields=["status", "digits", "updated_at"])
-    if call.status == Outbound.Status.FRAUD_REPORTED and call.user is not None:
-        from twofold.methods.fraud import report_fraud
-
-        report_fraud(call.user, source="phone call")
-    return call.status
+    return call.status, True
 
 
 def consume_confirmed_call(token: str, user: User) -> str:

@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from twofold.core.network import is_loopback_request
 from twofold.messaging.gateways import twilio
 from twofold.messaging.models import Outbound
-from twofold.messaging.services import record_call_keys, verification_call_script
+from twofold.methods.phone import keys as call_keys
 
 # --- The dev phone: every number's texts and calls, and a keypad to answer calls.
 
@@ -55,7 +55,7 @@ def press_devphone_keys(request: HttpRequest, token: str) -> HttpResponse:
         Outbound, token=token, channel=Outbound.Channel.CALL, gateway="devphone"
     )
     keys = request.POST.get("keys", "")[:16]
-    record_call_keys(call, keys)
+    call_keys.answer_call(call, keys)
     return redirect("messaging_show_devphone_number", number=call.to_number)
 
 
@@ -80,11 +80,11 @@ def twilio_voice(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseForbidden("invalid signature")
     call = get_object_or_404(Outbound, token=token, channel=Outbound.Channel.CALL)
     with translation.override(call.language):
-        script = verification_call_script(settings.TWOFOLD_ORGANISATION_NAME)
+        script = call_keys.call_script()
         response = VoiceResponse()
         gather = response.gather(
             input="dtmf",
-            finish_on_key="#",
+            finish_on_key=call_keys.FINISH_KEY,
             timeout=15,
             action=twilio.public_url(request.path + "keys/"),
             method="POST",
@@ -100,10 +100,10 @@ def twilio_keys(request: HttpRequest, token: str) -> HttpResponse:
     if not _verified_twilio_request(request):
         return HttpResponseForbidden("invalid signature")
     call = get_object_or_404(Outbound, token=token, channel=Outbound.Channel.CALL)
-    # Gather leaves out the finishing "#": "" means just "#", "0" means "0#".
-    status = record_call_keys(call, request.POST.get("Digits", "")[:15] + "#")
+    # Gather leaves out the finishing key: "" means just "#", "0" means "0#".
+    status = call_keys.answer_call(call, request.POST.get("Digits", "")[:15] + call_keys.FINISH_KEY)
     with translation.override(call.language):
-        script = verification_call_script(settings.TWOFOLD_ORGANISATION_NAME)
+        script = call_keys.call_script()
         goodbyes: dict[str, str] = {
             Outbound.Status.CONFIRMED: script.goodbye_confirmed,
             Outbound.Status.FRAUD_REPORTED: script.goodbye_fraud,

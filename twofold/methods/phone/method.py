@@ -16,14 +16,9 @@ from twofold.messaging import services as messaging
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.models import Outbound
 from twofold.methods import codes
-from twofold.methods.base import (
-    ChallengeRefused,
-    NewMethod,
-    NotAnsweredYet,
-    SecurityMethod,
-    VerificationFailed,
-)
+from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
+from twofold.methods.phone import keys as call_keys
 from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (
     SEND,
@@ -33,7 +28,6 @@ from twofold.methods.phone.forms import (
     PhoneNumberForm,
     TextCodeForm,
 )
-from twofold.methods.purposes import Purpose
 from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
@@ -76,7 +70,7 @@ class PhoneMethod(SecurityMethod):
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
-        return {"contacted": numbers.masked(method.data["number"])}
+        return {"contacted": numbers.masked(method.data["number"]), "error": state.get("error", "")}
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
@@ -124,15 +118,15 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
         self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"number": pending["number"]})
 
-    def begin_challenge(
-        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
-    ) -> dict[str, Any]:
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            raise ChallengeRefused(blocked_message(), blocked=True)
+            return {"error": blocked_message()}
         try:
-            return self._send_code(method.user, method.data["number"], clock.now(), purpose=purpose)
+            return self._send_code(
+                method.user, method.data["number"], clock.now(), purpose="sign-in"
+            )
         except VerificationFailed as refused:
-            raise ChallengeRefused(refused.message) from None
+            return {"error": refused.message}
 
     def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
         codes.check_sent_code(
@@ -189,24 +183,14 @@ class CallMethod(PhoneMethod):
             data["extension"] = pending["extension"]
         return NewMethod(label="", data=data)
 
-    def begin_challenge(
-        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
-    ) -> dict[str, Any]:
+    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            raise ChallengeRefused(blocked_message(), blocked=True)
+            return {"error": blocked_message()}
         data = method.data
         try:
             return self._call(method.user, data["number"], data.get("extension", ""))
         except VerificationFailed as refused:
-            raise ChallengeRefused(refused.message) from None
-
-    def look_alike_verify(
-        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
-    ) -> None:
-        # As a real call nobody answered: not a wrong guess, the call is awaited.
-        raise NotAnsweredYet(
-            _("We haven't had your answer yet. Answer the call, press #, then continue.")
-        )
+            return {"error": refused.message}
 
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         return "call_token" in state and not state.get("finished")
@@ -227,7 +211,9 @@ class CallMethod(PhoneMethod):
 
     def _call(self, user: User, number: str, extension: str) -> dict[str, Any]:
         try:
-            call = messaging.place_call(user, number, extension, purpose="verification")
+            call = messaging.place_call(
+                user, number, extension, purpose="verification", script=call_keys.call_script()
+            )
         except messaging.SendRefused as refused:
             raise VerificationFailed(refused.message) from None
         return {"call_token": call.token}
