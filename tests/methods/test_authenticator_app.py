@@ -12,7 +12,7 @@ from tests.conftest import FrozenClock, totp_code
 from tests.push.conftest import register_device
 from tests.push.soft_device import SoftDevice
 from twofold.accounts.models import User
-from twofold.methods.base import NotAnsweredYet, VerificationFailed
+from twofold.methods.base import ChallengeRefused, NotAnsweredYet, VerificationFailed
 from twofold.methods.flows import register_method, verify_method
 from twofold.methods.registry import get_method
 from twofold.policy.models import MethodPolicy
@@ -138,6 +138,7 @@ def test_after_a_fraud_report_the_page_offers_nothing_that_could_work(
 
     assert device.answer(device.pending()[0], "deny", None, report_fraud=True) == "fraud_reported"
     assert method.challenge_context(registered, state, sign_in_request())["blocked"] is True
-    again = method.begin_challenge(registered, sign_in_request())
-    assert again["blocked"] is True and "error" in again
+    with pytest.raises(ChallengeRefused) as refused:
+        method.begin_challenge(registered, sign_in_request())
+    assert refused.value.blocked is True and "fraud report" in refused.value.message
     assert device.pending() == []

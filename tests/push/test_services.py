@@ -672,7 +672,10 @@ def test_decoy_looks_like_a_real_notification_and_expires_with_it(
 
 def test_decoys_get_a_new_number_and_token_each_time(clock: FrozenClock) -> None:
     details = services.NotificationDetails("password-reset")
-    decoys = [services.send_decoy(b"nobody", details) for _ in range(30)]
+    decoys = []
+    for _ in range(30):
+        clock.advance(16 * 60)  # past the fatigue pause decoys get like real notifications
+        decoys.append(services.send_decoy(b"nobody", details))
     assert len({decoy.wait_token for decoy in decoys}) == 30
     assert len({decoy.number for decoy in decoys}) > 1, "numbers are drawn, not derived"
     digest = services.wait_digest
@@ -697,9 +700,31 @@ def test_decoy_cannot_be_answered_by_any_app(
 def test_decoys_do_not_count_towards_anyones_fatigue(
     adele: User, device: SoftDevice, clock: FrozenClock
 ) -> None:
-    for _ in range(5):
+    for _ in range(3):
         services.send_decoy(b"nobody", services.NotificationDetails("password-reset"))
     assert send(adele, device).challenge_id
+
+
+def test_unanswered_decoys_pause_like_a_real_account(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    """Enumeration: the fatigue pause must come after the same sends, app or no app."""
+    details = services.NotificationDetails("password-reset")
+    messages = []
+    for sender in (
+        lambda: send(adele, device, "password-reset"),
+        lambda: services.send_decoy(b"nobody", details),
+    ):
+        outcomes = []
+        for _ in range(4):
+            try:
+                sender()
+                outcomes.append("sent")
+            except services.PushRefused as refused:
+                outcomes.append(refused.message)
+        messages.append(outcomes)
+    assert messages[0] == messages[1]
+    assert messages[0][:3] == ["sent"] * 3 and "Several notifications" in messages[0][3]
 
 
 def test_notifications_older_than_a_day_are_cleared_when_the_next_is_sent(

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.http import HttpRequest
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from twofold.methods.purposes import Purpose
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -34,6 +37,16 @@ class NotAnsweredYet(VerificationFailed):
     """The answer is still on its way (a call not answered yet): not a wrong guess."""
 
     counts_as_failure = False
+
+
+class ChallengeRefused(Exception):
+    """A challenge could not begin (a send refused, the account blocked); shown as is."""
+
+    def __init__(self, message: str | Promise, *, blocked: bool = False) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        # Nothing on the challenge page could work (a fraud report blocks the account).
+        self.blocked = blocked
 
 
 class NewMethod:
@@ -107,12 +120,21 @@ class SecurityMethod(ABC):
     ) -> NewMethod:
         """Check the proof of possession; raise VerificationFailed when it is wrong."""
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         """Start a challenge: send a text, place a call, make WebAuthn options.
 
         Returns the challenge's state, kept encrypted in the session until the answer.
+        Raises ChallengeRefused when it can't begin (too many sends, a blocked account).
         """
         return {}
+
+    def quiet_challenge_state(self) -> dict[str, Any] | None:
+        """At password reset, before the person has passed a first check, the state of a
+        challenge that reaches nobody (no notification on the owner's phone); None when
+        begin_challenge itself contacts nobody the person didn't name."""
+        return None
 
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
@@ -146,6 +168,13 @@ class SecurityMethod(ABC):
     def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:
         """The page context for a made-up challenge (see look_alike_state)."""
         return {}
+
+    def look_alike_verify(
+        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
+    ) -> None:
+        """Refuse an answer to a made-up challenge after the work a real check does (hashing
+        answers...), so the time taken can't tell real accounts from made-up ones."""
+        raise VerificationFailed(_("That didn't work."))
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         """Whether the typed address or number is this method's (see reset_contact_label)."""

@@ -15,21 +15,20 @@ from django.urls import reverse
 from twofold.accounts.models import User
 from twofold.accounts.sessions import (
     SESSION_AMR,
-    SESSION_PENDING_CHALLENGES,
     SESSION_PENDING_REGISTRATIONS,
     SESSION_VERIFIED_AT,
 )
 from twofold.core import clock
-from twofold.methods import encryption
+from twofold.methods import challenges, encryption
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
     VerificationResult,
     method_of,
     register_method,
     strongest_two_step,
-    verify_method,
 )
 from twofold.methods.models import RegisteredMethod
+from twofold.methods.purposes import Purpose
 from twofold.policy.services import is_allowed, usable_registered_methods
 
 
@@ -144,67 +143,47 @@ def choose_method(user: User, requested_id: str | None) -> RegisteredMethod | No
 
 
 def challenge_context(
-    request: HttpRequest, registered: RegisteredMethod, form: forms.Form | None = None
+    request: HttpRequest,
+    registered: RegisteredMethod,
+    form: forms.Form | None = None,
+    *,
+    purpose: Purpose = Purpose.SIGN_IN,
 ) -> dict[str, Any]:
     method = method_of(registered)
-    state = _challenge_state(request, registered)
-    fresh = form is None and (
-        request.GET.get("resend") == "1" or not method.challenge_still_open(state, clock.now())
-    )
-    if fresh:
-        # Begin (send) only when no open challenge exists: a reload must not send again.
-        state = method.begin_challenge(registered, request)
-        _store_challenge_state(request, registered, state)
+    if form is None:
+        # Begins (sends) only when no open challenge exists: a reload must not send again.
+        challenge = challenges.open_challenge(
+            request, purpose, method, registered, again=request.GET.get("resend") == "1"
+        )
+    else:
+        current = challenges.current_challenge(request, purpose, method, registered)
+        challenge = current or challenges.Challenge(method.key)
     return {
         "method": method,
         "registered": registered,
         "detail": method.describe(registered),
-        "form": form or method.make_challenge_form(state),
+        "form": form or challenges.challenge_form(method, challenge),
         "other_methods": [
             (other, method_of(other))
             for other in usable_registered_methods(registered.user, for_two_step=True)
             if other.pk != registered.pk
         ],
-        **method.challenge_context(registered, state, request),
+        **challenges.challenge_page_context(request, method, registered, challenge),
     }
 
 
-def _store_challenge_state(
-    request: HttpRequest, registered: RegisteredMethod, state: dict[str, Any]
-) -> None:
-    stored = dict(request.session.get(SESSION_PENDING_CHALLENGES, {}))
-    if state:
-        stored[str(registered.pk)] = encryption.encrypt_json(state)
-    else:
-        stored.pop(str(registered.pk), None)
-    request.session[SESSION_PENDING_CHALLENGES] = stored
-
-
-def _challenge_state(request: HttpRequest, registered: RegisteredMethod) -> dict[str, Any]:
-    token = request.session.get(SESSION_PENDING_CHALLENGES, {}).get(str(registered.pk))
-    if not token:
-        return {}
-    try:
-        return encryption.decrypt_json(token)
-    except encryption.InvalidToken:
-        return {}
-
-
 def try_verify(
-    request: HttpRequest, registered: RegisteredMethod, purpose: str
+    request: HttpRequest, registered: RegisteredMethod, purpose: Purpose
 ) -> tuple[VerificationResult | None, forms.Form]:
     """Validate the posted answer and verify it; (None, form) when the form itself is invalid."""
-    state = _challenge_state(request, registered)
-    form = method_of(registered).make_challenge_form(state, request.POST)
+    method = method_of(registered)
+    challenge = challenges.current_challenge(request, purpose, method, registered)
+    form = challenges.challenge_form(method, challenge, request.POST)
     if not form.is_valid():
         return None, form
-    result = verify_method(
-        registered, form.cleaned_data, request=request, purpose=purpose, state=state
-    )
+    result = challenges.verify_challenge(request, purpose, method, registered, form.cleaned_data)
     if result.ok:
-        # A challenge is answered once; the next verification begins a new one.
-        _store_challenge_state(request, registered, {})
-        mark_verified(request, method_of(registered))
+        mark_verified(request, method)
     else:
         form.add_error(None, result.message)
     return result, form

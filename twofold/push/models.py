@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from twofold.methods.purposes import Purpose
+
 
 class PushActivation(models.Model):
     """A registration waiting for the app: claimed once with its code, then tested."""
@@ -44,11 +46,8 @@ class PushActivation(models.Model):
 class PushChallenge(models.Model):
     """One notification: shown in the app, answered once, consumed once by the browser."""
 
-    class Purpose(models.TextChoices):
-        SIGN_IN = "sign-in", _("Sign-in")
-        STEP_UP = "step-up", _("Security info change")
-        PASSWORD_RESET = "password-reset", _("Password reset")
-        ACTIVATION_TEST = "activation-test", _("Test notification")
+    # The challenge engine's purposes: a notification is one more kind of challenge.
+    Purpose = Purpose
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for an answer")

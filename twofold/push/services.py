@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -310,7 +311,7 @@ def send_notification(
     if has_open_fraud_alert(user):
         raise PushRefused(403, "blocked", blocked_message())
     if details.purpose != Purpose.ACTIVATION_TEST:
-        _refuse_when_fatigued(user, now)
+        _refuse_when_fatigued(PushChallenge.objects.filter(user=user), user, now)
     with transaction.atomic():
         # One notification at a time: a new one replaces the last, so an old prompt left on
         # the phone can't be approved later for a sign-in the user no longer looks at.
@@ -337,6 +338,10 @@ def send_decoy(seed: bytes, details: NotificationDetails) -> NotificationTicket:
     now = clock.now()
     # Not a device id any app can have (those never hold a colon).
     decoy_device = "decoy:" + hmac.new(seed, b"push-decoy", "sha256").hexdigest()[:32]
+    # Paused like a real account's after unanswered ones: the pause must not tell them apart.
+    _refuse_when_fatigued(
+        PushChallenge.objects.filter(user=None, device_id=decoy_device), None, now
+    )
     with transaction.atomic():
         PushChallenge.objects.filter(
             user=None, device_id=decoy_device, status=Status.PENDING
@@ -371,9 +376,11 @@ def _create_challenge(
     )
 
 
-def _refuse_when_fatigued(user: User, now: dt.datetime) -> None:
+def _refuse_when_fatigued(
+    history: QuerySet[PushChallenge], user: User | None, now: dt.datetime
+) -> None:
     recent = list(
-        PushChallenge.objects.filter(user=user, created_at__gte=now - dt.timedelta(hours=1))
+        history.filter(created_at__gte=now - dt.timedelta(hours=1))
         .exclude(purpose=Purpose.ACTIVATION_TEST)
         .order_by("-created_at")
         .only("status", "expires_at", "created_at")[:MAX_PER_HOUR]
@@ -393,7 +400,7 @@ def _refuse_when_fatigued(user: User, now: dt.datetime) -> None:
             _throttled(user, resume - now)
 
 
-def _throttled(user: User, wait: dt.timedelta) -> None:
+def _throttled(user: User | None, wait: dt.timedelta) -> None:
     minutes = max(1, int(wait.total_seconds() + 59) // 60)
     record_event(AuditEvent.Kind.PUSH_THROTTLED, user=user, minutes=minutes)
     raise PushRefused(

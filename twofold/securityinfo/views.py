@@ -23,6 +23,7 @@ from twofold.core import clock
 from twofold.core.redirects import safe_next
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
+from twofold.methods.purposes import Purpose
 from twofold.methods.registry import get_method
 from twofold.methods.stepup import StepUpRequired, verified_recently
 from twofold.methods.web import (
@@ -219,7 +220,9 @@ class VerifyIdentityView(View):
         registered = choose_method(_user(request), request.GET.get("method"))
         if registered is None:
             return self._render_password(request, ConfirmPasswordForm())
-        context = challenge_context(request, registered) | {"next": safe_next(request)}
+        context = challenge_context(request, registered, purpose=Purpose.STEP_UP) | {
+            "next": safe_next(request)
+        }
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -227,11 +230,13 @@ class VerifyIdentityView(View):
         registered = choose_method(user, request.POST.get("method"))
         if registered is None:
             return self._confirm_password(request, user)
-        result, form = try_verify(request, registered, purpose="step-up")
+        result, form = try_verify(request, registered, purpose=Purpose.STEP_UP)
         if result is not None and result.ok:
             return HttpResponseRedirect(safe_next(request))
         status = answer_status(result)
-        context = challenge_context(request, registered, form) | {"next": safe_next(request)}
+        context = challenge_context(request, registered, form, purpose=Purpose.STEP_UP) | {
+            "next": safe_next(request)
+        }
         return render(request, self.template_name, context, status=status)
 
     def _confirm_password(self, request: HttpRequest, user: User) -> HttpResponse:

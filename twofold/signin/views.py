@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts.passwords_check import Outcome, SignInResult
 from twofold.core.redirects import safe_next
 from twofold.methods.flows import method_of
+from twofold.methods.purposes import Purpose
 from twofold.methods.web import answer_status, challenge_context, choose_method, try_verify
 from twofold.policy.services import policy_snapshot, usable_registered_methods
 from twofold.signin.forms import SignInForm
@@ -86,7 +87,7 @@ class VerifyIdentityView(View):
         registered = choose_method(user, request.POST.get("method"))
         if registered is None:
             return redirect("signin_show_form")
-        result, form = try_verify(request, registered, purpose="sign-in")
+        result, form = try_verify(request, registered, purpose=Purpose.SIGN_IN)
         if result is None or not result.ok:
             context = challenge_context(request, registered, form)
             response = self._render(request, context, answer_status(result))

@@ -6,14 +6,12 @@ chosen method, or owns the typed address: an attacker learns nothing by asking.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from django import forms
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.mail import send_mail
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -26,9 +24,9 @@ from twofold.audit.services import record_event
 from twofold.core import clock, ratelimit
 from twofold.core.network import client_ip
 from twofold.core.ratelimit import Limit, LimitReached
-from twofold.methods import encryption
+from twofold.methods import challenges
 from twofold.methods.base import SecurityMethod
-from twofold.methods.flows import verify_method
+from twofold.methods.challenges import Challenge, Purpose
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import all_methods, get_method
 from twofold.policy.services import policy_snapshot, usable_registered_methods
@@ -38,8 +36,6 @@ FLOW_KEY = "twofold_reset"
 FLOW_SECONDS = 15 * 60
 STARTS_PER_IP_HOUR = 30
 STARTS_PER_NAME_HOUR = 10
-# A hash made once, checked against for unknown accounts so they cost the same time.
-_DUMMY_HASH = make_password("twofold-dummy-answer")
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +55,6 @@ class ResetFlow:
     kind: str = ""
     contact: str = ""
     contact_ok: bool = False
-    state: str = ""  # encrypted challenge state
 
     @property
     def user(self) -> User | None:
@@ -68,7 +63,25 @@ class ResetFlow:
         return User.objects.filter(pk=self.user_id, is_active=True).first()
 
 
+class ResetClosed(ResetRefused):
+    """The organisation turned self-service password reset off."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Self-service password reset isn't available for your organisation. "
+                "Contact your administrator or help desk to reset your password."
+            )
+        )
+
+
+def portal_open() -> bool:
+    return bool(policy_snapshot().policy.sspr_enabled)
+
+
 def start_reset(request: HttpRequest, principal_name: str) -> None:
+    if not portal_open():
+        raise ResetClosed
     try:
         # Counted in the database: each start can send texts, calls and emails, so a
         # cache outage must not lift the limit.
@@ -97,7 +110,13 @@ def current_flow(request: HttpRequest) -> ResetFlow | None:
     raw = request.session.get(FLOW_KEY)
     if not isinstance(raw, dict):
         return None
-    flow = ResetFlow(**raw)
+    # Only the fields this version knows: a session saved by an older one must not fail.
+    known = {f.name for f in fields(ResetFlow)}
+    try:
+        flow = ResetFlow(**{key: value for key, value in raw.items() if key in known})
+    except TypeError:
+        end_flow(request)
+        return None
     if clock.now().timestamp() - flow.started > FLOW_SECONDS:
         end_flow(request)
         return None
@@ -110,6 +129,7 @@ def save_flow(request: HttpRequest, flow: ResetFlow) -> None:
 
 def end_flow(request: HttpRequest) -> None:
     request.session.pop(FLOW_KEY, None)
+    challenges.end_challenges(request, Purpose.PASSWORD_RESET)
 
 
 def steps_required() -> int:
@@ -138,7 +158,8 @@ def _registered(flow: ResetFlow, kind: str) -> RegisteredMethod | None:
 
 
 def choose_method(request: HttpRequest, flow: ResetFlow, method: SecurityMethod) -> None:
-    flow.kind, flow.contact, flow.contact_ok, flow.state = method.key, "", False, ""
+    flow.kind, flow.contact, flow.contact_ok = method.key, "", False
+    challenges.end_challenge(request, Purpose.PASSWORD_RESET, method, None)
     save_flow(request, flow)
 
 
@@ -146,6 +167,7 @@ def give_contact(request: HttpRequest, flow: ResetFlow, method: SecurityMethod, 
     registered = _registered(flow, method.key)
     flow.contact = typed.strip()
     flow.contact_ok = registered is not None and method.contact_matches(registered, typed)
+    challenges.end_challenge(request, Purpose.PASSWORD_RESET, method, None)
     save_flow(request, flow)
 
 
@@ -153,50 +175,47 @@ def needs_contact(flow: ResetFlow, method: SecurityMethod) -> bool:
     return method.reset_contact_label is not None and not flow.contact
 
 
-def begin(
+def _challenged(flow: ResetFlow, method: SecurityMethod) -> RegisteredMethod | None:
+    """The method the challenge is real for; None makes it a look-alike (no such account or
+    method, or a typed address or number that isn't the account's)."""
+    registered = _registered(flow, method.key)
+    if registered is None or (method.reset_contact_label is not None and not flow.contact_ok):
+        return None
+    return registered
+
+
+def begin_reset_challenge(
     request: HttpRequest, flow: ResetFlow, method: SecurityMethod, *, again: bool = False
+) -> Challenge:
+    """Begin the challenge (send the code...), or reuse the open one; made up for a wrong
+    account. Before a first check passes it reaches nobody unasked (quiet_challenge_state)."""
+    return challenges.open_challenge(
+        request,
+        Purpose.PASSWORD_RESET,
+        method,
+        _challenged(flow, method),
+        seed=challenges.look_alike_seed(flow.name),
+        again=again,
+        quiet=not flow.verified,
+    )
+
+
+def _current(request: HttpRequest, method: SecurityMethod) -> Challenge | None:
+    return challenges.current_challenge(request, Purpose.PASSWORD_RESET, method, None)
+
+
+def page_context(
+    request: HttpRequest, flow: ResetFlow, method: SecurityMethod, challenge: Challenge | None
 ) -> dict[str, Any]:
-    """Begin the challenge (send the code...), or a look-alike one for a wrong account."""
-    state = _state(flow)
-    if state and not again and method.challenge_still_open(state, clock.now()):
-        return state
-    registered = _registered(flow, method.key)
-    if registered is not None and (method.reset_contact_label is None or flow.contact_ok):
-        state = method.begin_challenge(registered, request)
-    else:
-        state = _look_alike_state(flow, method)
-    flow.state = encryption.encrypt_json(state)
-    save_flow(request, flow)
-    return state
-
-
-def _state(flow: ResetFlow) -> dict[str, Any]:
-    if not flow.state:
-        return {}
-    try:
-        return encryption.decrypt_json(flow.state)
-    except encryption.InvalidToken:
-        return {}
-
-
-def _look_alike_state(flow: ResetFlow, method: SecurityMethod) -> dict[str, Any]:
-    seed = hmac.new(settings.SECRET_KEY.encode(), flow.name.encode(), hashlib.sha256).digest()
-    return {**method.look_alike_state(seed), "look_alike": True}
-
-
-def page_context(request: HttpRequest, flow: ResetFlow, method: SecurityMethod) -> dict[str, Any]:
     """What the challenge page needs (a key's options...), real or made up alike."""
-    state = _state(flow)
-    registered = _registered(flow, method.key)
-    if not state:
+    challenge = challenge or _current(request, method)
+    if challenge is None:
         return {}
-    if state.get("look_alike") or registered is None:
-        return method.look_alike_context(state)
-    return method.challenge_context(registered, state, request)
+    return challenges.challenge_page_context(request, method, _challenged(flow, method), challenge)
 
 
-def challenge_form(method: SecurityMethod, flow: ResetFlow, data: Any = None) -> Any:
-    return method.make_challenge_form(_state(flow), data)
+def challenge_form(request: HttpRequest, method: SecurityMethod, data: Any = None) -> forms.Form:
+    return challenges.challenge_form(method, _current(request, method), data)
 
 
 @dataclass(frozen=True)
@@ -206,7 +225,7 @@ class Answer:
     locked: bool = False
 
 
-def answer(
+def answer_challenge(
     request: HttpRequest, flow: ResetFlow, method: SecurityMethod, cleaned_data: dict[str, Any]
 ) -> Answer:
     # Guessing codes or answers at the reset portal locks the portal for that name (real
@@ -215,34 +234,28 @@ def answer(
     attempt = lockout.begin_attempt(lockout.reset_guards(flow.name, source_for(request, flow.name)))
     if not attempt.allowed:
         return Answer(False, _locked_message(), locked=True)
-    state = _state(flow)
-    registered = _registered(flow, method.key)
-    ok = False
-    if registered is not None and state and not state.get("look_alike"):
-        result = verify_method(
-            registered,
-            cleaned_data,
-            request=request,
-            purpose="password-reset",
-            state=state,
-            guards=(),
-        )
-        # "Not answered yet" counts here too: a made-up challenge can't tell it apart, and
-        # real and unknown names must lock alike or the lockout would say which is which.
-        ok = result.ok
-    elif method.key == "security_questions":
-        for _entry in state.get("asked", []):
-            check_password("x", _DUMMY_HASH)  # the time real answers would take
-    if ok:
+    result = challenges.verify_challenge(
+        request,
+        Purpose.PASSWORD_RESET,
+        method,
+        _challenged(flow, method),
+        cleaned_data,
+        guards=(),
+        principal_name=flow.name,
+    )
+    if result.ok:
         lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
         flow.verified.append(method.key)
-        flow.kind, flow.contact, flow.contact_ok, flow.state = "", "", False, ""
+        flow.kind, flow.contact, flow.contact_ok = "", "", False
         save_flow(request, flow)
         return Answer(True)
-    # Every wrong answer counts, the same one sent again too.
+    # Every wrong answer counts, the same one sent again too. "Not answered yet" counts as
+    # well: a made-up challenge can't tell it apart, and real and unknown names must lock
+    # alike or the lockout would say which is which.
     after = lockout.finish_attempt(attempt, lockout.Result.FAILED)
     if after.locked:
         return Answer(False, _locked_message(), locked=True)
+    # One message for every refusal: the method's own might differ between real and made up.
     return Answer(
         False, _("That didn't work. Check what you entered and try again, or choose another way.")
     )
@@ -257,7 +270,17 @@ def verified_enough(flow: ResetFlow) -> bool:
 
 
 def complete_reset(request: HttpRequest, user: User, new_password: str) -> None:
-    """Set the password, end every session and remembered browser, tell the user."""
+    """Set the password, end every session and remembered browser, tell the user.
+
+    Raises ResetRefused (ResetClosed when the organisation turned reset off meanwhile).
+    """
+    if not portal_open():
+        raise ResetClosed
+    # A reset that keeps the password is no reset: a leaked one would stay valid.
+    if user.check_password(new_password):
+        raise ResetRefused(
+            _("Choose a new password: it can't be the same as your current password.")
+        )
     change_password(user, new_password, request=None)
     if policy_snapshot().policy.sspr_unlocks_account:
         # Proving identity twice over is stronger than waiting out a lockout.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.forms import SetPasswordForm
@@ -16,11 +18,25 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from twofold.accounts.models import User
 from twofold.methods.base import SecurityMethod
+from twofold.methods.challenges import Challenge
 from twofold.methods.email.method import mask_address
 from twofold.sspr import captcha, services
 from twofold.sspr.forms import ContactForm, StartResetForm
 
-no_cache = method_decorator([never_cache], name="dispatch")
+
+def _portal_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """With self-service reset turned off, every portal page says so and whom to ask."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not services.portal_open():
+            return render(request, "sspr/closed.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+no_cache = method_decorator([never_cache, _portal_open], name="dispatch")
 
 
 @no_cache
@@ -36,6 +52,8 @@ class StartResetView(View):
             return self._render(request, form, status=400)
         try:
             services.start_reset(request, form.cleaned_data["username"])
+        except services.ResetClosed:
+            return render(request, "sspr/closed.html", status=403)
         except services.ResetRefused as refused:
             form.add_error(None, refused.message)
             return self._render(request, form, status=429)
@@ -82,7 +100,7 @@ def _masked(method: SecurityMethod, typed: str) -> str:
     return f"\u2022\u2022\u2022{digits[-2:]}" if digits else ""
 
 
-@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+@method_decorator([never_cache, sensitive_post_parameters(), _portal_open], name="dispatch")
 class VerifyMethodView(View):
     template_name = "sspr/verify.html"
 
@@ -96,8 +114,11 @@ class VerifyMethodView(View):
             return self._render_contact(
                 request, flow, method, ContactForm(str(method.reset_contact_label))
             )
-        state = services.begin(request, flow, method, again=request.GET.get("resend") == "1")
-        return self._render(request, flow, method, services.challenge_form(method, flow), state)
+        challenge = services.begin_reset_challenge(
+            request, flow, method, again=request.GET.get("resend") == "1"
+        )
+        form = services.challenge_form(request, method)
+        return self._render(request, flow, method, form, challenge)
 
     def post(self, request: HttpRequest, kind: str) -> HttpResponse:
         flow, method = self._flow_and_method(request, kind)
@@ -111,14 +132,15 @@ class VerifyMethodView(View):
                 return self._render_contact(request, flow, method, contact_form, status=400)
             services.give_contact(request, flow, method, contact_form.cleaned_data["contact"])
             return redirect("sspr_verify_method", kind=kind)
-        form = services.challenge_form(method, flow, request.POST)
+        form = services.challenge_form(request, method, request.POST)
         if not form.is_valid():
-            return self._render(request, flow, method, form, {}, status=400)
-        outcome = services.answer(request, flow, method, form.cleaned_data)
+            return self._render(request, flow, method, form, None, status=400)
+        outcome = services.answer_challenge(request, flow, method, form.cleaned_data)
         if outcome.ok:
             return redirect("sspr_choose_method")
         form.add_error(None, outcome.message)
-        return self._render(request, flow, method, form, {}, status=429 if outcome.locked else 401)
+        status = 429 if outcome.locked else 401
+        return self._render(request, flow, method, form, None, status=status)
 
     def _flow_and_method(
         self, request: HttpRequest, kind: str
@@ -146,11 +168,11 @@ class VerifyMethodView(View):
         flow: services.ResetFlow,
         method: SecurityMethod,
         form: Any,
-        state: dict[str, Any],
+        challenge: Challenge | None,
         status: int = 200,
     ) -> HttpResponse:
         context = {
-            **services.page_context(request, flow, method),
+            **services.page_context(request, flow, method, challenge),
             "method": method,
             "form": form,
             "registered": None,  # never show an id: it would tell the account exists
@@ -172,7 +194,7 @@ def _password_url(flow: services.ResetFlow) -> str:
     return reverse("sspr_set_password", args=[uid, default_token_generator.make_token(user)])
 
 
-@method_decorator([never_cache, sensitive_post_parameters()], name="dispatch")
+@method_decorator([never_cache, sensitive_post_parameters(), _portal_open], name="dispatch")
 class SetPasswordView(View):
     """The last step; its link dies once used (the token covers the password hash)."""
 
@@ -191,7 +213,13 @@ class SetPasswordView(View):
         form = SetPasswordForm(user, request.POST)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        services.complete_reset(request, user, form.cleaned_data["new_password1"])
+        try:
+            services.complete_reset(request, user, form.cleaned_data["new_password1"])
+        except services.ResetClosed:
+            return render(request, "sspr/closed.html", status=403)
+        except services.ResetRefused as refused:
+            form.add_error("new_password1", refused.message)
+            return render(request, self.template_name, {"form": form}, status=400)
         return redirect("sspr_show_done")
 
     @staticmethod

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from twofold.accounts.sessions import SESSION_NEXT
-from twofold.core import clock
+from twofold.core import clock, ratelimit
 from twofold.core.network import client_ip, user_agent
+from twofold.core.ratelimit import Limit, LimitReached
 from twofold.methods.authenticator_app import KEY
 from twofold.methods.authenticator_app.browsers import describe_browser
 from twofold.methods.authenticator_app.forms import (
@@ -32,8 +33,15 @@ from twofold.methods.authenticator_app.forms import (
 )
 from twofold.methods.authenticator_code import otp
 from twofold.methods.authenticator_code.method import AuthenticatorCodeMethod
-from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.base import (
+    ChallengeRefused,
+    NewMethod,
+    NotAnsweredYet,
+    SecurityMethod,
+    VerificationFailed,
+)
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
+from twofold.methods.purposes import Purpose
 from twofold.policy.snapshot import method_options
 from twofold.push import services as push
 from twofold.push.models import PushActivation, PushChallenge
@@ -191,17 +199,21 @@ class AuthenticatorAppMethod(SecurityMethod):
 
     # --- Challenges -----------------------------------------------------------------------
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         if not notifications_on():
             return {"codes_only": True}
         if has_open_fraud_alert(method.user):
-            return {"error": blocked_message(), "blocked": True}
+            raise ChallengeRefused(blocked_message(), blocked=True)
+        if purpose == Purpose.PASSWORD_RESET:
+            _count_reset_notification(f"user:{method.user_id}")
         try:
             ticket = push.send_notification(
-                method.user, method.data["device_id"], _notification_details(request)
+                method.user, method.data["device_id"], _notification_details(request, purpose)
             )
         except push.PushRefused as refused:
-            return {"error": refused.message, "blocked": refused.error == "blocked"}
+            raise ChallengeRefused(refused.message, blocked=refused.error == "blocked") from None
         return {
             "challenge_id": ticket.challenge_id,
             "number": ticket.number,
@@ -213,15 +225,17 @@ class AuthenticatorAppMethod(SecurityMethod):
         # A reload shows the same notification: sending again would only tire the user.
         return "challenge_id" in state and now.timestamp() < float(state["expires"])
 
+    def quiet_challenge_state(self) -> dict[str, Any] | None:
+        # Before a first reset check the person is only a name someone typed: a notification
+        # would wake the owner's phone (and tire it into a fatigue pause). Codes only, as in
+        # Entra's one-method reset; notifications once a first check is passed.
+        return {"codes_only": True}
+
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         if "challenge_id" not in state:
-            return {
-                "error": state.get("error", ""),
-                "blocked": state.get("blocked", False),
-                "codes_only": state.get("codes_only", False),
-            }
+            return {"codes_only": state.get("codes_only", False)}
         status = push.outcome(state["challenge_id"], method.user, clock.now())
         return {
             "number": state["number"],
@@ -271,9 +285,13 @@ class AuthenticatorAppMethod(SecurityMethod):
             return {"codes_only": True}
         # A new number and token each time, like real notifications (so not derived from the
         # seed), stored, expiring and replaced like them: the page and its long poll look the same.
-        ticket = push.send_decoy(
-            seed, push.NotificationDetails(PushChallenge.Purpose.PASSWORD_RESET)
-        )
+        # The same hourly count as a real account's, keyed by the name the seed stands for,
+        # and the same fatigue pause (see send_decoy).
+        _count_reset_notification(f"decoy:{seed.hex()}")
+        try:
+            ticket = push.send_decoy(seed, push.NotificationDetails(Purpose.PASSWORD_RESET))
+        except push.PushRefused as refused:
+            raise ChallengeRefused(refused.message) from None
         return {
             "challenge_id": ticket.challenge_id,
             "number": ticket.number,
@@ -293,6 +311,16 @@ class AuthenticatorAppMethod(SecurityMethod):
                 else Status.PENDING
             ),
         }
+
+    def look_alike_verify(
+        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
+    ) -> None:
+        # As verify(): a typed code is a wrong guess; no code waits for an answer.
+        if cleaned_data.get("code"):
+            raise VerificationFailed(_wrong_code_message())
+        raise NotAnsweredYet(
+            _("We haven't had your answer yet. Approve the notification in the app.")
+        )
 
     def describe(self, method: RegisteredMethod) -> str:
         return method.label or _("Twofold Authenticator")
@@ -318,15 +346,25 @@ def _finished(activation: PushActivation, pending: dict[str, Any], counter: int 
     )
 
 
-def _notification_details(request: HttpRequest) -> push.NotificationDetails:
+# MFA fatigue and enumeration at the unauthenticated reset portal: at most this many
+# notifications (real or decoy) per account an hour, counted in the database.
+RESET_NOTIFICATIONS_PER_HOUR = 3
+
+
+def _count_reset_notification(identity: str) -> None:
+    try:
+        ratelimit.take(Limit("reset-push", identity, 3600, RESET_NOTIFICATIONS_PER_HOUR))
+    except LimitReached:
+        raise ChallengeRefused(
+            _(
+                "Several notifications were sent for password resets. "
+                "Wait an hour or use another way."
+            )
+        ) from None
+
+
+def _notification_details(request: HttpRequest, purpose: Purpose) -> push.NotificationDetails:
     options = method_options(KEY)
-    url_name = getattr(request.resolver_match, "url_name", "") or ""
-    if url_name.startswith("sspr"):
-        purpose = PushChallenge.Purpose.PASSWORD_RESET
-    elif url_name.startswith("securityinfo") or url_name.startswith("registration"):
-        purpose = PushChallenge.Purpose.STEP_UP
-    else:
-        purpose = PushChallenge.Purpose.SIGN_IN
     show_location = options.get("show_location", True)
     header = settings.TWOFOLD_PUSH_LOCATION_HEADER
     return push.NotificationDetails(

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy
 from twofold.core import clock, ratelimit
 from twofold.core.ratelimit import Limit, LimitReached
 from twofold.methods import codes
-from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
+from twofold.methods.base import ChallengeRefused, NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.email.forms import SEND, EmailAddressForm, EmailCodeForm
+from twofold.methods.purposes import Purpose
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
@@ -79,16 +80,18 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
         self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"email": pending["email"]})
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         try:
             return self._send_code(method.user, method.data["email"], clock.now())
         except VerificationFailed as refused:
-            return {"error": refused.message}
+            raise ChallengeRefused(refused.message) from None
 
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
-        return {"contacted": mask_address(method.data["email"]), "error": state.get("error", "")}
+        return {"contacted": mask_address(method.data["email"])}
 
     def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
         codes.check_sent_code(

@@ -16,7 +16,13 @@ from twofold.messaging import services as messaging
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.models import Outbound
 from twofold.methods import codes
-from twofold.methods.base import NewMethod, NotAnsweredYet, SecurityMethod, VerificationFailed
+from twofold.methods.base import (
+    ChallengeRefused,
+    NewMethod,
+    NotAnsweredYet,
+    SecurityMethod,
+    VerificationFailed,
+)
 from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.phone import keys as call_keys
 from twofold.methods.phone import numbers
@@ -28,6 +34,7 @@ from twofold.methods.phone.forms import (
     PhoneNumberForm,
     TextCodeForm,
 )
+from twofold.methods.purposes import Purpose
 from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
@@ -70,7 +77,7 @@ class PhoneMethod(SecurityMethod):
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
-        return {"contacted": numbers.masked(method.data["number"]), "error": state.get("error", "")}
+        return {"contacted": numbers.masked(method.data["number"])}
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
@@ -118,15 +125,15 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
         self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"number": pending["number"]})
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            return {"error": blocked_message()}
+            raise ChallengeRefused(blocked_message(), blocked=True)
         try:
-            return self._send_code(
-                method.user, method.data["number"], clock.now(), purpose="sign-in"
-            )
+            return self._send_code(method.user, method.data["number"], clock.now(), purpose=purpose)
         except VerificationFailed as refused:
-            return {"error": refused.message}
+            raise ChallengeRefused(refused.message) from None
 
     def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
         codes.check_sent_code(
@@ -183,14 +190,24 @@ class CallMethod(PhoneMethod):
             data["extension"] = pending["extension"]
         return NewMethod(label="", data=data)
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         if has_open_fraud_alert(method.user):
-            return {"error": blocked_message()}
+            raise ChallengeRefused(blocked_message(), blocked=True)
         data = method.data
         try:
             return self._call(method.user, data["number"], data.get("extension", ""))
         except VerificationFailed as refused:
-            return {"error": refused.message}
+            raise ChallengeRefused(refused.message) from None
+
+    def look_alike_verify(
+        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
+    ) -> None:
+        # As a real call nobody answered: not a wrong guess, the call is awaited.
+        raise NotAnsweredYet(
+            _("We haven't had your answer yet. Answer the call, press #, then continue.")
+        )
 
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         return "call_token" in state and not state.get("finished")

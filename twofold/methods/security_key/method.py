@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from webauthn.helpers import bytes_to_base64url
 
 from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
+from twofold.methods.purposes import Purpose
 from twofold.methods.security_key import ceremony
 from twofold.methods.security_key.forms import RegisterSecurityKeyForm, UseSecurityKeyForm
 from twofold.policy.snapshot import method_options
@@ -113,7 +114,9 @@ class SecurityKeyMethod(SecurityMethod):
             lookup_key=ceremony.credential_digest(new.credential_id),
         )
 
-    def begin_challenge(self, method: RegisteredMethod, request: HttpRequest) -> dict[str, Any]:
+    def begin_challenge(
+        self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
+    ) -> dict[str, Any]:
         return {"challenge": ceremony.new_challenge()}
 
     def challenge_context(
