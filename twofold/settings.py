@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "twofold.core",
     "twofold.accounts",
     "twofold.audit",
+    "twofold.fraud",
     "twofold.signin",
     "twofold.methods",
     "twofold.messaging",

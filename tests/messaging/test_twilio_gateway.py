@@ -11,9 +11,9 @@ from tests.messaging.calls import SCRIPT
 from tests.messaging.provider import FakeProvider
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
+from twofold.fraud.models import FraudAlert
 from twofold.messaging.models import Outbound
 from twofold.messaging.services import SendRefused, place_call, send_text
-from twofold.methods.models import FraudAlert
 
 pytestmark = pytest.mark.django_db
 

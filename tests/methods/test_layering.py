@@ -21,6 +21,7 @@ METHODS = TWOFOLD / "methods"
 # claim: these files use it in those senses, never for the email method.
 EMAIL_FIELD_NOT_METHOD = {
     "accounts/admin.py",
+    "fraud/services.py",
     "oidc/claims.py",
     "oidc/validators.py",
     "settings.py",
@@ -106,3 +107,31 @@ def test_policy_snapshot_imports_only_models_and_core() -> None:
         if module.startswith("twofold.")
     }
     assert imported <= {"twofold.core", "twofold.core.caching", "twofold.policy.models"}
+
+
+def _imports_of_app(app: str) -> dict[str, set[str]]:
+    # Views are entry points (the dev phone's keypad and Twilio's webhooks hand the keys to
+    # the phone method): the layers are what they call.
+    return {
+        path.relative_to(TWOFOLD).as_posix(): _imported_modules(path)
+        for path in _python_files(TWOFOLD / app)
+        if path.name != "views.py"
+    }
+
+
+@pytest.mark.parametrize(
+    ("app", "below"),
+    [
+        # Gateways place calls for the phone method; what the keys mean is the method's.
+        ("messaging", ("twofold.methods",)),
+        # Methods, push and messaging raise and check fraud alerts: it sits below them all.
+        ("fraud", ("twofold.methods", "twofold.push", "twofold.messaging", "twofold.policy")),
+    ],
+)
+def test_lower_apps_import_nothing_from_above(app: str, below: tuple[str, ...]) -> None:
+    upward = {
+        path: sorted(m for m in modules if m.startswith(below))
+        for path, modules in _imports_of_app(app).items()
+        if any(m.startswith(below) for m in modules)
+    }
+    assert upward == {}

@@ -6,9 +6,9 @@ import pytest
 
 from tests.messaging.calls import SCRIPT
 from twofold.accounts.models import User
+from twofold.fraud.models import FraudAlert
 from twofold.messaging.models import Outbound
 from twofold.messaging.services import place_call, record_call_keys
-from twofold.methods.models import FraudAlert
 from twofold.methods.phone.keys import answer_call, meaning
 
 pytestmark = pytest.mark.django_db

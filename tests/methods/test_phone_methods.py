@@ -11,10 +11,11 @@ from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in, totp_code
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.core import clock as product_clock
+from twofold.fraud.models import FraudAlert
+from twofold.fraud.services import report_fraud
 from twofold.messaging.models import Outbound
 from twofold.methods.flows import register_method
-from twofold.methods.fraud import report_fraud
-from twofold.methods.models import FraudAlert, RegisteredMethod
+from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.policy.models import MethodPolicy
 
@@ -303,9 +304,9 @@ def test_admin_resolves_a_fraud_alert_and_the_user_can_verify_again(lee: User, m
     register_method(boss, authenticator, pending, {"code": totp_code(pending["secret"], now)})
     admin = Client()
     sign_in(admin, boss, pending["secret"], now + 30)
-    assert admin.get("/admin/methods/fraudalert/").status_code == 200
+    assert admin.get("/admin/fraud/fraudalert/").status_code == 200
     assert admin.get("/admin/messaging/outbound/").status_code == 200
-    admin.post("/admin/methods/fraudalert/", {"action": "resolve", "_selected_action": [alert.pk]})
+    admin.post("/admin/fraud/fraudalert/", {"action": "resolve", "_selected_action": [alert.pk]})
     alert.refresh_from_db()
     assert alert.resolved_at is not None
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.FRAUD_RESOLVED, actor=boss).exists()

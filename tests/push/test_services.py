@@ -18,8 +18,9 @@ from tests.push.conftest import other_number, register_device, send
 from tests.push.soft_device import SoftDevice, answer_with
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
+from twofold.fraud.models import FraudAlert
 from twofold.methods.flows import delete_method
-from twofold.methods.models import FraudAlert, RegisteredMethod
+from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.policy.models import MethodPolicy
 from twofold.policy.services import forget_policy_snapshot

@@ -15,8 +15,8 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.fraud.services import blocked_message, has_open_fraud_alert
 from twofold.methods.base import SecurityMethod, VerificationFailed
-from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.methods.stepup import require_step_up

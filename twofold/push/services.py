@@ -24,8 +24,8 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.fraud.services import blocked_message, has_open_fraud_alert, report_fraud
 from twofold.methods import authenticator_app, encryption
-from twofold.methods.fraud import blocked_message, has_open_fraud_alert, report_fraud
 from twofold.methods.models import RegisteredMethod
 from twofold.push import signatures
 from twofold.push.hub import get_hub

@@ -22,6 +22,7 @@ from twofold.accounts.sessions import SESSION_NEXT
 from twofold.core import clock, ratelimit
 from twofold.core.network import client_ip, user_agent
 from twofold.core.ratelimit import Limit, LimitReached
+from twofold.fraud.services import blocked_message, has_open_fraud_alert
 from twofold.methods.authenticator_app import KEY
 from twofold.methods.authenticator_app.browsers import describe_browser
 from twofold.methods.authenticator_app.forms import (
@@ -40,7 +41,6 @@ from twofold.methods.base import (
     SecurityMethod,
     VerificationFailed,
 )
-from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.purposes import Purpose
 from twofold.policy.snapshot import method_options
 from twofold.push import services as push

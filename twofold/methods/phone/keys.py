@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from twofold.fraud.services import report_fraud
 from twofold.messaging import services as messaging
 from twofold.messaging.gateways.base import CallScript
 from twofold.messaging.models import Outbound
-from twofold.methods.fraud import report_fraud
 
 # The key that ends what the person types: a keypad gathers digits up to it.
 FINISH_KEY = "#"

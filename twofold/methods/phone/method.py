@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from twofold.core import clock
+from twofold.fraud.services import blocked_message, has_open_fraud_alert
 from twofold.messaging import services as messaging
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.models import Outbound
@@ -23,7 +24,6 @@ from twofold.methods.base import (
     SecurityMethod,
     VerificationFailed,
 )
-from twofold.methods.fraud import blocked_message, has_open_fraud_alert
 from twofold.methods.phone import keys as call_keys
 from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (

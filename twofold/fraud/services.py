@@ -1,4 +1,7 @@
-"""Fraud alerts: a reported verification blocks the second step until an admin looks."""
+"""Fraud alerts: a reported verification blocks the second step until an admin looks.
+
+Below the methods and the push and messaging apps, which all raise or check them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
-from twofold.methods.models import FraudAlert
+from twofold.fraud.models import FraudAlert
 
 logger = logging.getLogger(__name__)
 
