@@ -51,15 +51,7 @@ def _keys_named(path: Path, keys: set[str]) -> list[str]:
     return found
 
 
-def _app_param(app: str) -> object:
-    if app == "sspr":
-        return pytest.param(
-            app, marks=pytest.mark.xfail(reason="challenge engine in progress", strict=False)
-        )
-    return app
-
-
-@pytest.mark.parametrize("app", [_app_param(app) for app in _apps_outside_methods()])
+@pytest.mark.parametrize("app", _apps_outside_methods())
 def test_no_app_outside_methods_names_a_method_key(app: str) -> None:
     keys = {method.key for method in all_methods()}
     named = [hit for path in _python_files(TWOFOLD / app) for hit in _keys_named(path, keys)]

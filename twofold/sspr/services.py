@@ -292,8 +292,11 @@ def complete_reset(request: HttpRequest, user: User, new_password: str) -> None:
 
 def _notify(user: User) -> None:
     recipients = {user.email} if user.email else set()
-    for method in RegisteredMethod.objects.filter(user=user, kind="email"):
-        recipients.add(method.data["email"])
+    for registered in RegisteredMethod.objects.filter(user=user):
+        method = get_method(registered.kind)
+        address = method.notice_address(registered) if method is not None else None
+        if address:
+            recipients.add(address)
     if not recipients:
         return
     organisation = settings.TWOFOLD_ORGANISATION_NAME

@@ -19,7 +19,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from twofold.accounts.models import User
 from twofold.methods.base import SecurityMethod
 from twofold.methods.challenges import Challenge
-from twofold.methods.email.method import mask_address
 from twofold.sspr import captcha, services
 from twofold.sspr.forms import ContactForm, StartResetForm
 
@@ -91,13 +90,6 @@ class ChooseMethodView(View):
             "name": flow.name,
         }
         return render(request, "sspr/choose.html", context)
-
-
-def _masked(method: SecurityMethod, typed: str) -> str:
-    if "@" in typed:
-        return mask_address(typed.strip().lower())
-    digits = "".join(ch for ch in typed if ch.isdigit())
-    return f"\u2022\u2022\u2022{digits[-2:]}" if digits else ""
 
 
 @method_decorator([never_cache, sensitive_post_parameters(), _portal_open], name="dispatch")
@@ -176,7 +168,7 @@ class VerifyMethodView(View):
             "method": method,
             "form": form,
             "registered": None,  # never show an id: it would tell the account exists
-            "contacted": _masked(method, flow.contact),
+            "contacted": method.mask_contact(flow.contact),
             "in_reset_portal": True,
             **_steps(flow),
         }
