@@ -145,3 +145,13 @@ def test_push_benchmark(tmp_path: Path) -> None:
     assert_none_failed(stdout, "round trips done / failed")
     opened, asked = figures(stdout)["waits open / asked"][0]
     assert opened == asked, stdout
+
+
+def test_reset_timing_benchmark(tmp_path: Path) -> None:
+    stdout = run_smoke("reset_timing.py", tmp_path)
+
+    rows = figures(stdout)
+    steps = [label for label in rows if label.endswith((" begin", " wrong answer", " contact"))]
+    assert len(steps) >= 16, stdout  # begin and a wrong answer for each reset method
+    # real p50 / p90, made-up p50 / p90, and the difference (which may be below zero)
+    assert_figures(stdout, dict.fromkeys(steps, 5), positive=False)

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from twofold.messaging.models import Outbound
+from twofold.messaging.models import Outbound, sent_outbound
 
 
 @admin.register(Outbound)
@@ -20,6 +21,10 @@ class OutboundAdmin(admin.ModelAdmin):
         "provider_id", "status", "digits", "consumed_at",
     )  # fmt: skip
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Outbound]:
+        # Decoys were never sent: they'd only inflate the log and its counts.
+        return sent_outbound().select_related("user")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -35,6 +35,9 @@ class Outbound(models.Model):
         FRAUD_REPORTED = "fraud_reported", _("Fraud reported")
         WRONG_KEY = "wrong_key", _("Answered, wrong key")
         NO_ANSWER = "no_answer", _("Not answered")
+        # For a made-up account at the password reset portal: written like a real text or
+        # call, never sent, never shown (see services.send_decoy_text).
+        DECOY = "decoy", _("Made up, never sent")
 
     # Random and unguessable: it names the call in webhook and dev phone URLs.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -44,6 +47,8 @@ class Outbound(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A decoy's stand-in for a user: the same for the same reset name, never a user's id.
+    decoy_key = models.CharField(max_length=64, blank=True, db_index=True)
     language = models.CharField(max_length=8, default="en")
     # Only the dev phone keeps a text's words (it shows them); real gateways keep none.
     body = models.TextField(blank=True)
@@ -64,3 +69,8 @@ class Outbound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.to_number} {self.status}"
+
+
+def sent_outbound() -> models.QuerySet[Outbound]:
+    """Texts and calls that were really sent: what the dev phone and the admin show."""
+    return Outbound.objects.exclude(status=Outbound.Status.DECOY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -19,7 +20,8 @@ from twofold.audit.services import record_event
 from twofold.core import clock, ratelimit
 from twofold.core.ratelimit import Limit, LimitReached
 from twofold.messaging.gateways import get_gateway
-from twofold.messaging.gateways.base import CallScript, GatewayError
+from twofold.messaging.gateways.base import CallScript, Gateway, GatewayError
+from twofold.messaging.gateways.decoy import DecoyGateway
 from twofold.messaging.models import Outbound
 
 logger = logging.getLogger(__name__)
@@ -36,17 +38,55 @@ class SendRefused(Exception):
         self.message = message
 
 
-def _check_limits(user: User, to_number: str) -> None:
+@dataclass(frozen=True)
+class Sender:
+    """Whom a send counts against.
+
+    ``key`` names the per-user limits: the user's id, or at the password reset portal a key
+    of the typed name (``for_name``), so real and made-up accounts there count alike.
+    A decoy (``user`` None) is written like a send and never sent (see send_decoy_text).
+    """
+
+    user: User | None
+    key: str
+
+    @classmethod
+    def for_user(cls, user: User) -> Sender:
+        return cls(user, str(user.pk))
+
+    @classmethod
+    def for_name(cls, user: User | None, name_key: str) -> Sender:
+        # Never a user's id (digits only): a decoy can't count on a real user's limits.
+        return cls(user, f"name:{name_key}")
+
+    @property
+    def decoy(self) -> bool:
+        return self.user is None
+
+
+def _country(to_number: str) -> str:
+    try:
+        return str(phonenumbers.parse(to_number).country_code)
+    except phonenumbers.NumberParseException:
+        return "unknown"  # only a decoy's typed number can fail to parse
+
+
+def _check_limits(sender: Sender, to_number: str) -> None:
     # SMS pumping / toll fraud: an attacker makes the service send many paid texts or
     # calls to premium numbers. Limits per user, per destination and per country bound it.
     # They are counted in the database, so a cache outage can't lift them.
     limits = settings.TWOFOLD_MESSAGE_LIMITS
-    country = str(phonenumbers.parse(to_number).country_code)
+    number, country = to_number, _country(to_number)
+    if sender.decoy:
+        # Decoys count per name and typed number, and on a country counter of their own: the
+        # same statements and refusals, but someone's real number typed on made-up names
+        # can't use up that person's texts, nor made-up names a country's.
+        number, country = f"decoy:{sender.key}:{number}", f"decoy:{country}"
     try:
         ratelimit.take(
-            Limit("msg-user-15m", str(user.pk), 15 * 60, limits["per_user_15_minutes"]),
-            Limit("msg-user-day", str(user.pk), DAY, limits["per_user_day"]),
-            Limit("msg-number-hour", to_number, HOUR, limits["per_number_hour"]),
+            Limit("msg-user-15m", sender.key, 15 * 60, limits["per_user_15_minutes"]),
+            Limit("msg-user-day", sender.key, DAY, limits["per_user_day"]),
+            Limit("msg-number-hour", number, HOUR, limits["per_number_hour"]),
             Limit("msg-country-hour", country, HOUR, limits["per_country_hour"]),
         )
     except LimitReached as reached:
@@ -62,18 +102,25 @@ def _check_limits(user: User, to_number: str) -> None:
 BACKOFF_WINDOW_SECONDS = 15 * 60
 BACKOFF_FIRST_WAIT_SECONDS = 30
 FREE_SENDS = 3
+# Decoys are kept as long as the longest limit window reads them, then deleted.
+DECOY_DAYS = 1
 
 
-def _check_backoff(user: User, to_number: str) -> None:
+def _check_backoff(sender: Sender, to_number: str) -> None:
     """Three sends in a row are free (sign up, sign in, a retry); then each wait doubles.
 
     Someone hammering "Send a new code" gets a clear wait instead of a stream of texts.
     The texts and calls already sent are the history, so this holds without the cache.
     """
     now = clock.now()
+    # A decoy's history is its name's decoys, as a real user's is theirs.
+    mine = (
+        Outbound.objects.filter(user=None, decoy_key=sender.key)
+        if sender.decoy
+        else Outbound.objects.filter(user=sender.user)
+    )
     history = list(
-        Outbound.objects.filter(
-            user=user,
+        mine.filter(
             to_number=to_number,
             created_at__gt=now - dt.timedelta(seconds=BACKOFF_WINDOW_SECONDS),
         )
@@ -95,7 +142,7 @@ def _check_backoff(user: User, to_number: str) -> None:
         )
 
 
-def _reserve(user: User, to_number: str, **fields: Any) -> Outbound:
+def _reserve(sender: Sender, to_number: str, **fields: Any) -> Outbound:
     """Check every limit and write the text's or call's row, in one transaction.
 
     The limit counters stay locked until the row is written, so two sends racing at the
@@ -103,23 +150,38 @@ def _reserve(user: User, to_number: str, **fields: Any) -> Outbound:
     Nothing goes to the gateway until this has committed.
     """
     with transaction.atomic():
-        _check_limits(user, to_number)
-        _check_backoff(user, to_number)
+        _check_limits(sender, to_number)
+        _check_backoff(sender, to_number)
+        # Run for real sends too, so a decoy's statements are a real send's.
+        Outbound.objects.filter(
+            status=Outbound.Status.DECOY,
+            created_at__lt=clock.now() - dt.timedelta(days=DECOY_DAYS),
+        ).delete()
         return Outbound.objects.create(
             to_number=to_number,
-            user=user,
+            user=sender.user,
+            decoy_key=sender.key if sender.decoy else "",
             language=translation.get_language() or "en",
             **fields,
         )
 
 
-def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outbound:
-    gateway = get_gateway()
-    outbound = _reserve(user, to_number, channel=Outbound.Channel.TEXT, gateway=gateway.name)
+def _as_sender(user: User | Sender) -> Sender:
+    return user if isinstance(user, Sender) else Sender.for_user(user)
+
+
+def _gateway_for(sender: Sender) -> Gateway:
+    return DecoyGateway(get_gateway()) if sender.decoy else get_gateway()
+
+
+def send_text(user: User | Sender, to_number: str, body: str, *, purpose: str) -> Outbound:
+    sender = _as_sender(user)
+    gateway = _gateway_for(sender)
+    outbound = _reserve(sender, to_number, channel=Outbound.Channel.TEXT, gateway=gateway.name)
     try:
         outbound.provider_id = gateway.send_text(outbound, body)
     except GatewayError as error:
-        _record_failure(outbound, user, purpose, error)
+        _record_failure(outbound, sender.user, purpose, error)
         raise SendRefused(
             _("We couldn't send a text right now. Try again in a few minutes or use another way.")
         ) from error
@@ -130,14 +192,15 @@ def send_text(user: User, to_number: str, body: str, *, purpose: str) -> Outboun
 
 
 def place_call(
-    user: User, to_number: str, extension: str, *, purpose: str, script: CallScript
+    user: User | Sender, to_number: str, extension: str, *, purpose: str, script: CallScript
 ) -> Outbound:
     """Call the number; ``script`` (from the method placing it) says what the call asks for."""
-    gateway = get_gateway()
+    sender = _as_sender(user)
+    gateway = _gateway_for(sender)
     if not gateway.supports_calls:
         raise SendRefused(_("Phone calls aren't available. Use another way to verify."))
     outbound = _reserve(
-        user,
+        sender,
         to_number,
         channel=Outbound.Channel.CALL,
         extension=extension,
@@ -146,7 +209,7 @@ def place_call(
     try:
         outbound.provider_id = gateway.place_call(outbound, script)
     except GatewayError as error:
-        _record_failure(outbound, user, purpose, error)
+        _record_failure(outbound, sender.user, purpose, error)
         raise SendRefused(
             _("We couldn't call you right now. Try again in a few minutes or use another way.")
         ) from error
@@ -156,7 +219,21 @@ def place_call(
     return outbound
 
 
-def _record_failure(outbound: Outbound, user: User, purpose: str, error: Exception) -> None:
+def send_decoy_text(name_key: str, to_number: str, body: str, *, purpose: str) -> Outbound:
+    """A text for a made-up account: every limit, check and row of send_text, sent to nobody."""
+    return send_text(Sender.for_name(None, name_key), to_number, body, purpose=purpose)
+
+
+def place_decoy_call(
+    name_key: str, to_number: str, extension: str, *, purpose: str, script: CallScript
+) -> Outbound:
+    """A call for a made-up account: as place_call, and no phone rings."""
+    return place_call(
+        Sender.for_name(None, name_key), to_number, extension, purpose=purpose, script=script
+    )
+
+
+def _record_failure(outbound: Outbound, user: User | None, purpose: str, error: Exception) -> None:
     outbound.status = Outbound.Status.FAILED
     outbound.save(update_fields=["status", "updated_at"])
     logger.warning("gateway %s failed: %s", outbound.gateway, error)
@@ -190,6 +267,17 @@ def record_call_keys(outbound: Outbound, pressed: str, answer: str | None) -> tu
         call.digits = pressed.strip()[:16]
         call.save(update_fields=["status", "digits", "updated_at"])
     return call.status, True
+
+
+def decoy_call_status(token: str) -> str:
+    """A decoy call's row, locked as consume_confirmed_call locks a real one: never answered."""
+    with transaction.atomic():
+        call = (
+            Outbound.objects.select_for_update()
+            .filter(token=token, user=None, status=Outbound.Status.DECOY)
+            .first()
+        )
+    return Outbound.Status.RINGING if call is not None else ""
 
 
 def consume_confirmed_call(token: str, user: User) -> str:

@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from twofold.core.network import is_loopback_request
 from twofold.messaging.gateways import twilio
-from twofold.messaging.models import Outbound
+from twofold.messaging.models import Outbound, sent_outbound
 from twofold.methods.phone import keys as call_keys
 
 # --- The dev phone: every number's texts and calls, and a keypad to answer calls.
@@ -34,7 +34,8 @@ def _devphone_refusal(request: HttpRequest) -> HttpResponse | None:
 def show_devphone(request: HttpRequest) -> HttpResponse:
     if (refused := _devphone_refusal(request)) is not None:
         return refused
-    numbers = Outbound.objects.values_list("to_number", flat=True).distinct().order_by("to_number")
+    # Decoys (a made-up account's) are shown nowhere: nobody may read their codes or numbers.
+    numbers = sent_outbound().values_list("to_number", flat=True).distinct().order_by("to_number")
     return render(request, "messaging/devphone_index.html", {"numbers": numbers})
 
 
@@ -43,7 +44,7 @@ def show_devphone(request: HttpRequest) -> HttpResponse:
 def show_devphone_number(request: HttpRequest, number: str) -> HttpResponse:
     if (refused := _devphone_refusal(request)) is not None:
         return refused
-    items = Outbound.objects.filter(to_number=number, gateway="devphone")[:50]
+    items = sent_outbound().filter(to_number=number, gateway="devphone")[:50]
     return render(request, "messaging/devphone_number.html", {"number": number, "items": items})
 
 
@@ -52,7 +53,7 @@ def press_devphone_keys(request: HttpRequest, token: str) -> HttpResponse:
     if (refused := _devphone_refusal(request)) is not None:
         return refused
     call = get_object_or_404(
-        Outbound, token=token, channel=Outbound.Channel.CALL, gateway="devphone"
+        sent_outbound(), token=token, channel=Outbound.Channel.CALL, gateway="devphone"
     )
     keys = request.POST.get("keys", "")[:16]
     call_keys.answer_call(call, keys)

@@ -160,9 +160,11 @@ class SecurityMethod(ABC):
         ``method.counter``/``method.data`` (the caller saves). Raises VerificationFailed.
         """
 
-    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
         """At password reset, for a name with no such method: a made-up challenge, the same
-        for the same name (``seed``), so the page can't tell which accounts exist."""
+        for the same name (``seed``), so the page can't tell which accounts exist. It does
+        a real begin's work and writes (limits counted, a decoy sent to ``contact``, the
+        typed address or number) and reaches nobody. Raises ChallengeRefused as begin does."""
         return {}
 
     def look_alike_context(self, state: dict[str, Any]) -> dict[str, Any]:

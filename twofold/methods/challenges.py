@@ -7,14 +7,11 @@ it goes through the same steps, pages, transaction and audit record as a real on
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -23,7 +20,7 @@ from twofold.accounts.sessions import SESSION_PENDING_CHALLENGES
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
-from twofold.methods import encryption
+from twofold.methods import codes, encryption
 from twofold.methods.base import ChallengeRefused, SecurityMethod, VerificationFailed
 from twofold.methods.flows import VerificationResult, verify_method
 from twofold.methods.models import RegisteredMethod
@@ -60,7 +57,7 @@ class Challenge:
 
 def look_alike_seed(name: str) -> bytes:
     """Stands for a name in its made-up challenges: the same name, the same made-up details."""
-    return hmac.new(settings.SECRET_KEY.encode(), name.encode(), hashlib.sha256).digest()
+    return codes.name_seed(name)
 
 
 def _slot(purpose: str, method: SecurityMethod, registered: RegisteredMethod | None) -> str:
@@ -104,12 +101,14 @@ def open_challenge(
     registered: RegisteredMethod | None,
     *,
     seed: bytes = b"",
+    contact: str = "",
     again: bool = False,
     quiet: bool = False,
 ) -> Challenge:
     """The open challenge, or a new one when there is none, it ended, or ``again`` is asked.
 
-    ``registered`` None makes a look-alike for the name ``seed`` stands for. ``quiet`` (the
+    ``registered`` None makes a look-alike for the name ``seed`` stands for, sent (in
+    appearance) to ``contact``, the address or number typed. ``quiet`` (the
     reset portal before a first check) begins only what reaches nobody the person didn't name.
     """
     current = current_challenge(request, purpose, method, registered)
@@ -124,7 +123,9 @@ def open_challenge(
     if reusable:
         assert current is not None
         return current
-    challenge = _begin(request, purpose, method, registered, seed=seed, quiet=quiet)
+    challenge = _begin(
+        request, purpose, method, registered, seed=seed, contact=contact, quiet=quiet
+    )
     _store(request, _slot(purpose, method, registered), challenge)
     return challenge
 
@@ -136,6 +137,7 @@ def _begin(
     registered: RegisteredMethod | None,
     *,
     seed: bytes,
+    contact: str,
     quiet: bool,
 ) -> Challenge:
     look_alike = registered is None
@@ -145,7 +147,7 @@ def _begin(
             return Challenge(method.key, quiet_state, look_alike=look_alike, quiet=True)
     try:
         if registered is None:
-            state = method.look_alike_state(seed)
+            state = method.look_alike_state(seed, contact)
         else:
             state = method.begin_challenge(registered, request, Purpose(purpose))
     except ChallengeRefused as refused:

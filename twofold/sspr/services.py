@@ -58,9 +58,8 @@ class ResetFlow:
 
     @property
     def user(self) -> User | None:
-        if self.user_id is None:
-            return None
-        return User.objects.filter(pk=self.user_id, is_active=True).first()
+        # Timing: an unknown name is looked up too (id 0 is no one's), as a real one is.
+        return User.objects.filter(pk=self.user_id or 0, is_active=True).first()
 
 
 class ResetClosed(ResetRefused):
@@ -150,11 +149,16 @@ def offered_methods(flow: ResetFlow) -> list[SecurityMethod]:
 
 def _registered(flow: ResetFlow, kind: str) -> RegisteredMethod | None:
     user = flow.user
-    if user is None:
-        return None
-    return next(
-        (m for m in usable_registered_methods(user, for_two_step=False) if m.kind == kind), None
-    )
+    # Timing: an unknown name's methods are looked up as well (a stand-in no row belongs
+    # to), so the time taken doesn't tell which names have accounts.
+    usable = usable_registered_methods(user or _nobody(flow.name), for_two_step=False)
+    return next((m for m in usable if m.kind == kind), None) if user is not None else None
+
+
+def _nobody(name: str) -> User:
+    stand_in = User(pk=0, username=name, is_active=True)
+    stand_in._state.adding = False  # queried like a saved user; never saved
+    return stand_in
 
 
 def choose_method(request: HttpRequest, flow: ResetFlow, method: SecurityMethod) -> None:
@@ -195,6 +199,7 @@ def begin_reset_challenge(
         method,
         _challenged(flow, method),
         seed=challenges.look_alike_seed(flow.name),
+        contact=flow.contact,
         again=again,
         quiet=not flow.verified,
     )

@@ -280,7 +280,7 @@ class AuthenticatorAppMethod(SecurityMethod):
             message or _("We haven't had your answer yet. Approve the notification in the app.")
         )
 
-    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
         if not notifications_on():
             return {"codes_only": True}
         # A new number and token each time, like real notifications (so not derived from the

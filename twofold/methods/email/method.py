@@ -30,6 +30,11 @@ SENDS_PER_ADDRESS_HOUR = 5
 SENDS_PER_USER_HOUR = 10
 
 
+def _name_key(key: str) -> str:
+    # Never a user's id (digits only): a made-up name can't count on a real user's limit.
+    return f"name:{key}"
+
+
 def mask_address(address: str) -> str:
     """ad•••@contoso.example"""
     local, _, domain = address.partition("@")
@@ -72,7 +77,7 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
             raise VerificationFailed(
                 _("Use an address other than your work account: you need it when that is locked.")
             )
-        return {"email": address, **self._send_code(user, address, now)}
+        return {"email": address, **self._send_code(str(user.pk), address, now)}
 
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
@@ -83,10 +88,31 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     def begin_challenge(
         self, method: RegisteredMethod, request: HttpRequest, purpose: Purpose = Purpose.SIGN_IN
     ) -> dict[str, Any]:
+        user_key = str(method.user.pk)
+        if purpose == Purpose.PASSWORD_RESET:
+            # Counted per name, as a made-up account's are (see codes.reset_sender_key).
+            user_key = _name_key(codes.reset_sender_key(codes.name_seed(method.user.username)))
         try:
-            return self._send_code(method.user, method.data["email"], clock.now())
+            return self._send_code(user_key, method.data["email"], clock.now())
         except VerificationFailed as refused:
             raise ChallengeRefused(refused.message) from None
+
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
+        # A real send's limits and code state for the typed address; no email goes out.
+        decoy_key = codes.reset_sender_key(seed)
+        try:
+            return self._send_code(
+                _name_key(decoy_key), contact.strip().lower(), clock.now(), decoy_key=decoy_key
+            )
+        except VerificationFailed as refused:
+            raise ChallengeRefused(refused.message) from None
+
+    def look_alike_verify(
+        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
+    ) -> None:
+        # The same check as verify() (expiry, keyed hash compare); no code is ever right.
+        self.check_code(state, cleaned_data["code"], now)
+        raise VerificationFailed(_("That code isn't right. Check it and try again."))
 
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
@@ -115,12 +141,19 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
         # An address of the user's own: they hear of a reset even if the work inbox is taken.
         return str(method.data["email"])
 
-    def _send_code(self, user: User, address: str, now: dt.datetime) -> dict[str, Any]:
+    def _send_code(
+        self, user_key: str, address: str, now: dt.datetime, *, decoy_key: str = ""
+    ) -> dict[str, Any]:
+        """Count the limits and send a code; a decoy (``decoy_key``, a made-up account's)
+        counts the same limits and sends nothing."""
+        # A decoy counts per name and typed address: someone's real address typed on made-up
+        # names must not use up that person's emails.
+        address_key = f"decoy:{decoy_key}:{address}" if decoy_key else address
         try:
             # Counted in the database: a cache outage must not open the inbox flood.
             ratelimit.take(
-                Limit("email-address", address, 3600, SENDS_PER_ADDRESS_HOUR),
-                Limit("email-user", str(user.pk), 3600, SENDS_PER_USER_HOUR),
+                Limit("email-address", address_key, 3600, SENDS_PER_ADDRESS_HOUR),
+                Limit("email-user", user_key, 3600, SENDS_PER_USER_HOUR),
             )
         except LimitReached:
             raise VerificationFailed(
@@ -128,23 +161,19 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
             ) from None
         code = codes.new_code()
         organisation = settings.TWOFOLD_ORGANISATION_NAME
+        subject = _("Your %(organisation)s verification code") % {"organisation": organisation}
+        message = _(
+            "Your verification code is %(code)s\n\n"
+            "Use it to verify your identity at %(organisation)s. It works for %(minutes)d "
+            "minutes. If you didn't ask for a code, you can ignore this email."
+        ) % {
+            "code": code,
+            "organisation": organisation,
+            "minutes": settings.TWOFOLD_PHONE_CODE_MINUTES,
+        }
         try:
-            send_mail(
-                subject=_("Your %(organisation)s verification code")
-                % {"organisation": organisation},
-                message=_(
-                    "Your verification code is %(code)s\n\n"
-                    "Use it to verify your identity at %(organisation)s. It works for %(minutes)d "
-                    "minutes. If you didn't ask for a code, you can ignore this email."
-                )
-                % {
-                    "code": code,
-                    "organisation": organisation,
-                    "minutes": settings.TWOFOLD_PHONE_CODE_MINUTES,
-                },
-                from_email=None,
-                recipient_list=[address],
-            )
+            if not decoy_key:
+                send_mail(subject, message, from_email=None, recipient_list=[address])
         except OSError:
             logger.warning("could not send a verification email", exc_info=True)
             raise VerificationFailed(

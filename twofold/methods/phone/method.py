@@ -131,9 +131,31 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
         if has_open_fraud_alert(method.user):
             raise ChallengeRefused(blocked_message(), blocked=True)
         try:
-            return self._send_code(method.user, method.data["number"], clock.now(), purpose=purpose)
+            return self._send_code(
+                _sender(method.user, purpose), method.data["number"], clock.now(), purpose=purpose
+            )
         except VerificationFailed as refused:
             raise ChallengeRefused(refused.message) from None
+
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
+        # A real send's limits, backoff, row and code state, to the typed number, sent nowhere.
+        sender = messaging.Sender.for_name(None, codes.reset_sender_key(seed))
+        try:
+            return self._send_code(
+                sender,
+                _typed_number(self.key, contact),
+                clock.now(),
+                purpose=Purpose.PASSWORD_RESET,
+            )
+        except VerificationFailed as refused:
+            raise ChallengeRefused(refused.message) from None
+
+    def look_alike_verify(
+        self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
+    ) -> None:
+        # The same check as verify() (expiry, keyed hash compare); no code is ever right.
+        self.check_code(state, cleaned_data["code"], now)
+        raise VerificationFailed(_("That code isn't right. Check the text and try again."))
 
     def check_code(self, state: dict[str, Any], code: str, now: dt.datetime) -> None:
         codes.check_sent_code(
@@ -145,7 +167,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
         )
 
     def _send_code(
-        self, user: User, number: str, now: dt.datetime, *, purpose: str
+        self, user: User | messaging.Sender, number: str, now: dt.datetime, *, purpose: str
     ) -> dict[str, Any]:
         code = codes.new_code()
         body = _("%(code)s is your %(organisation)s verification code. Don't share it.") % {
@@ -197,14 +219,29 @@ class CallMethod(PhoneMethod):
             raise ChallengeRefused(blocked_message(), blocked=True)
         data = method.data
         try:
-            return self._call(method.user, data["number"], data.get("extension", ""))
+            return self._call(
+                _sender(method.user, purpose), data["number"], data.get("extension", "")
+            )
+        except VerificationFailed as refused:
+            raise ChallengeRefused(refused.message) from None
+
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
+        # A real call's limits, backoff and row, to the typed number; no phone rings.
+        sender = messaging.Sender.for_name(None, codes.reset_sender_key(seed))
+        try:
+            return self._call(sender, _typed_number(self.key, contact), "")
         except VerificationFailed as refused:
             raise ChallengeRefused(refused.message) from None
 
     def look_alike_verify(
         self, cleaned_data: dict[str, Any], now: dt.datetime, state: dict[str, Any]
     ) -> None:
-        # As a real call nobody answered: not a wrong guess, the call is awaited.
+        token = state.get("call_token")
+        if not token:
+            raise NotAnsweredYet(_("First select Call me to get a call."))
+        # The same locked look at the call's row as verify(); a decoy is never answered, so
+        # as a real call nobody answered: not a wrong guess, the call is awaited.
+        messaging.decoy_call_status(token)
         raise NotAnsweredYet(
             _("We haven't had your answer yet. Answer the call, press #, then continue.")
         )
@@ -226,7 +263,7 @@ class CallMethod(PhoneMethod):
     ) -> tuple[str, str]:
         return cleaned_data["e164"], ""
 
-    def _call(self, user: User, number: str, extension: str) -> dict[str, Any]:
+    def _call(self, user: User | messaging.Sender, number: str, extension: str) -> dict[str, Any]:
         try:
             call = messaging.place_call(
                 user, number, extension, purpose="verification", script=call_keys.call_script()
@@ -263,6 +300,23 @@ class OfficeCallMethod(CallMethod):
         self, pending: dict[str, Any], cleaned_data: dict[str, Any]
     ) -> tuple[str, str]:
         return pending["number"], pending.get("extension", "")
+
+
+def _sender(user: User, purpose: str) -> messaging.Sender:
+    if purpose == Purpose.PASSWORD_RESET:
+        # Counted per name, as a made-up account's are (see codes.reset_sender_key).
+        key = codes.reset_sender_key(codes.name_seed(user.username))
+        return messaging.Sender.for_name(user, key)
+    return messaging.Sender.for_user(user)
+
+
+def _typed_number(key: str, typed: str) -> str:
+    """A typed number in E.164 as well as it goes; made-up accounts have no region to try."""
+    allowed = method_options(key).get("allowed_regions") or [""]
+    try:
+        return numbers.normalise(typed, allowed[0])
+    except forms.ValidationError:
+        return "+" + "".join(ch for ch in typed if ch.isdigit())[:15]
 
 
 def masked_or_empty(number: str) -> str:

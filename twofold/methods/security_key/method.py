@@ -130,7 +130,7 @@ class SecurityKeyMethod(SecurityMethod):
         )
         return {"webauthn_options": options, "webauthn_mode": "get"}
 
-    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
         # A made-up credential id, stable per name: the page looks as if a key were registered.
         fake = bytes_to_base64url(hashlib.sha256(b"webauthn-look-alike:" + seed).digest())
         return {"challenge": ceremony.new_challenge(), "fake_credential": fake}

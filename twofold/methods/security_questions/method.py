@@ -110,7 +110,7 @@ class SecurityQuestionsMethod(SecurityMethod):
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         return bool(state.get("asked"))
 
-    def look_alike_state(self, seed: bytes) -> dict[str, Any]:
+    def look_alike_state(self, seed: bytes, contact: str = "") -> dict[str, Any]:
         _to_register, to_ask = _policy_counts()
         # Stable made-up questions per name, not a secret: a seeded PRNG is what is wanted.
         picker = random.Random(seed)  # nosec B311
