@@ -666,41 +666,16 @@ def the_same_walk_without_the_method(
 
 OTHERS = [MADE_UP, WITHOUT_METHOD]
 
-# Texts, calls and emails to a real account are sent at once, which writes rows: an Outbound
-# row and four send rate-limit counters for a text or a call, two send rate-limit counters
-# for an email. A made-up challenge for them sends nothing and writes none of these yet; the
-# method modules are being changed to do the same writes (issue 13).
-_MADE_UP_SEND_WRITES_NOTHING = (
-    "begin of a made-up {what} writes nothing, a real one writes {rows} (issue 13: made-up "
-    "email/phone challenges are being made to do the same writes)"
-)
-_OUTBOUND_AND_LIMITS = "INSERT messaging_outbound x1 + INSERT core_ratecounter x4"
-SENDS_NOTHING_FOR_A_MADE_UP_NAME = {
-    "phone_text": _MADE_UP_SEND_WRITES_NOTHING.format(what="text", rows=_OUTBOUND_AND_LIMITS),
-    "phone_call": _MADE_UP_SEND_WRITES_NOTHING.format(what="call", rows=_OUTBOUND_AND_LIMITS),
-    "office_call": _MADE_UP_SEND_WRITES_NOTHING.format(
-        what="office call", rows=_OUTBOUND_AND_LIMITS
-    ),
-    "email": _MADE_UP_SEND_WRITES_NOTHING.format(
-        what="email", rows="INSERT core_ratecounter x2 (email-address, email-user limits)"
-    ),
-}
 
-
-def _reset_params(xfail: dict[str, str]) -> list[Any]:
+def _reset_params() -> list[Any]:
     return [
-        pytest.param(
-            key,
-            other,
-            marks=[pytest.mark.xfail(strict=True, reason=xfail[key])] if key in xfail else [],
-            id=f"{key}-{'made-up' if other == MADE_UP else 'without-method'}",
-        )
+        pytest.param(key, other, id=f"{key}-{'made-up' if other == MADE_UP else 'without-method'}")
         for key in sorted(m.key for m in all_methods() if m.for_password_reset)
         for other in OTHERS
     ]
 
 
-@pytest.mark.parametrize(("key", "other"), _reset_params({}))
+@pytest.mark.parametrize(("key", "other"), _reset_params())
 def test_reset_pages_and_wrong_answer_writes_are_the_same_without_the_method(
     key: str, other: str, make_user: Any, adele: User, clock: FrozenClock
 ) -> None:
@@ -712,7 +687,7 @@ def test_reset_pages_and_wrong_answer_writes_are_the_same_without_the_method(
     assert dict(ghost.answer_writes) == dict(real.answer_writes)
 
 
-@pytest.mark.parametrize(("key", "other"), _reset_params(SENDS_NOTHING_FOR_A_MADE_UP_NAME))
+@pytest.mark.parametrize(("key", "other"), _reset_params())
 def test_reset_begin_writes_the_same_rows_without_the_method(
     key: str, other: str, make_user: Any, adele: User, clock: FrozenClock
 ) -> None:
