@@ -20,9 +20,10 @@ from twofold.accounts.sessions import SESSION_PENDING_CHALLENGES
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.fraud.services import has_open_fraud_alert_for
 from twofold.methods import codes, encryption
 from twofold.methods.base import ChallengeRefused, SecurityMethod, VerificationFailed
-from twofold.methods.flows import VerificationResult, verify_method
+from twofold.methods.flows import VerificationResult, lock_user_for_verification, verify_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.purposes import Purpose
 
@@ -233,9 +234,13 @@ def _refuse_look_alike(
     state: dict[str, Any],
     principal_name: str,
 ) -> VerificationResult:
-    # Enumeration by timing or by the audit log: a made-up challenge takes the same locked
-    # transaction and leaves the same record as a wrong answer to a real one.
+    # Enumeration by timing or by the audit log: a made-up challenge asks the same questions
+    # (fraud alert, locks) in the same kind of transaction, and leaves the same record, as a
+    # wrong answer to a real one (see verify_method).
+    has_open_fraud_alert_for(0)
     with transaction.atomic():
+        lock_user_for_verification(0)
+        lockout.current_lockout(())
         RegisteredMethod.objects.select_for_update().filter(pk=0).first()
         try:
             method.look_alike_verify(cleaned_data, clock.now(), state)

@@ -116,10 +116,8 @@ def verify_method(
     with transaction.atomic():
         # One locked transaction holds the lockout check, the check of the proof and the
         # count of a failure: the user's row lock queues that user's attempts, so guesses
-        # sent together cannot all be checked before any is counted. (SQLite's IMMEDIATE
-        # transactions already queue every writer.)
-        if connection.features.has_select_for_update:
-            User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        # sent together cannot all be checked before any is counted.
+        lock_user_for_verification(user.pk)
         lock = lockout.current_lockout(guards)
         if lock.locked:
             return _locked_result(lock.retry_after_seconds)
@@ -150,6 +148,16 @@ def verify_method(
             user, lockout.count_failure(guards), method.key, request, purpose=purpose
         )
     return locked or VerificationResult(ok=False, message=failure.message)
+
+
+def lock_user_for_verification(user_id: int) -> None:
+    """Queue this user's verifications behind each other (see verify_method).
+
+    The reset portal takes the same lock for made-up accounts (id 0), so they take as long.
+    SQLite's IMMEDIATE transactions already queue every writer.
+    """
+    if connection.features.has_select_for_update:
+        User.objects.select_for_update().filter(pk=user_id).values_list("pk").first()
 
 
 def delete_method(user: User, method_id: int, *, request: HttpRequest | None = None) -> bool:
