@@ -47,36 +47,37 @@ def remember_browser(request: HttpRequest, response: HttpResponse, user: User, d
     )
 
 
-def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
-    if max_days <= 0:
-        return False
+def _cookie(request: HttpRequest, max_days: int) -> tuple[int, str] | None:
+    """The (user id, token hash) the remembered-browser cookie names, when its signature holds."""
     raw = request.COOKIES.get(cookie_name())
-    if not raw:
-        return False
+    if not raw or max_days <= 0:
+        return None
     try:
         payload = signing.loads(raw, salt=_SALT, max_age=max_days * 86400)
     except signing.BadSignature:
-        return False
-    if not isinstance(payload, dict) or payload.get("u") != user.pk:
+        return None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    if not isinstance(user_id, int):
+        return None
+    return user_id, _hash(str(payload.get("t")))
+
+
+def is_trusted_browser(request: HttpRequest, user: User, max_days: int) -> bool:
+    cookie = _cookie(request, max_days)
+    if cookie is None or cookie[0] != user.pk:
         return False
     return TrustedBrowser.objects.filter(
-        user=user, token_hash=_hash(str(payload.get("t"))), expires_at__gt=clock.now()
+        user=user, token_hash=cookie[1], expires_at__gt=clock.now()
     ).exists()
 
 
 def remembered_browser_id(request: HttpRequest, principal_name: str) -> str:
     """An id for this browser when it is remembered for the named account; else ""."""
-    raw = request.COOKIES.get(cookie_name())
-    if not raw:
+    # The longest a browser can be remembered (policy: 1-365 days); the row's expiry decides.
+    cookie = _cookie(request, 365)
+    if cookie is None:
         return ""
-    try:
-        payload = signing.loads(raw, salt=_SALT, max_age=365 * 86400)
-    except signing.BadSignature:
-        return ""
-    user_id = payload.get("u") if isinstance(payload, dict) else None
-    if not isinstance(user_id, int):
-        return ""
-    token_hash = _hash(str(payload.get("t")))
+    user_id, token_hash = cookie
     remembered = TrustedBrowser.objects.filter(
         user_id=user_id,
         user__username=normalise_principal_name(principal_name),
