@@ -100,12 +100,12 @@ def test_resend_sends_a_new_code_and_the_old_one_stops_working(
     client.post("/signout/")
     client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
     client.get("/signin/verify/")
-    client.get("/signin/verify/?resend=1")
+    client.get("/signin/verify/?resend=1", follow=True)
     first = devphone_code(client)
-    too_soon = client.get("/signin/verify/?resend=1").content.decode()
+    too_soon = client.get("/signin/verify/?resend=1", follow=True).content.decode()
     assert "Wait 30 seconds before asking for another code" in too_soon
     clock.advance(31)
-    client.get("/signin/verify/?resend=1")
+    client.get("/signin/verify/?resend=1", follow=True)
     second = devphone_code(client)
     if first != second:
         assert client.post("/signin/verify/", {"code": first}).status_code == 401
@@ -281,7 +281,7 @@ def test_zero_pound_reports_fraud_and_blocks_the_second_step(lee: User) -> None:
     assert blocked.status_code == 401
     assert "blocked for this account" in blocked.content.decode()
     calls_before = Outbound.objects.filter(channel="call").count()
-    again = attacker.get("/signin/verify/?resend=1").content.decode()
+    again = attacker.get("/signin/verify/?resend=1", follow=True).content.decode()
     assert "blocked for this account" in again
     assert Outbound.objects.filter(channel="call").count() == calls_before, "no more calls go out"
 
@@ -315,3 +315,21 @@ def test_admin_resolves_a_fraud_alert_and_the_user_can_verify_again(lee: User, m
     client.get("/signin/verify/")
     press(client, "#")
     assert client.post("/signin/verify/", {})["Location"] == "/"
+
+
+def test_reloading_after_send_a_new_code_sends_nothing_more(lee: User, clock: FrozenClock) -> None:
+    client = Client()
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    register_text(client)
+    client.post("/signout/")
+    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
+    client.get("/signin/verify/")
+    clock.advance(31)
+    texts = Outbound.objects.filter(channel="text").count()
+    response = client.get("/signin/verify/?resend=1")
+    assert response.status_code == 302
+    assert "resend" not in response["Location"], "the page lands on an address without it"
+    assert Outbound.objects.filter(channel="text").count() == texts + 1
+    for _ in range(3):
+        assert client.get(response["Location"]).status_code == 200
+    assert Outbound.objects.filter(channel="text").count() == texts + 1, "reloads send nothing"

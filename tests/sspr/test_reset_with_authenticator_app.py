@@ -74,7 +74,7 @@ def test_no_notification_before_a_first_check_whatever_the_resends(
     for name in ["adele@contoso.example", "nobody@contoso.example"]:
         client = Client()
         start(client, name)
-        seen = [client.get(PAGE + "?resend=1") for _ in range(5)]
+        seen = [client.get(PAGE + "?resend=1", follow=True) for _ in range(5)]
         pages[name] = [(page.status_code, page.context["codes_only"]) for page in seen]
     assert pages["adele@contoso.example"] == pages["nobody@contoso.example"]
     assert device.pending() == []
@@ -118,7 +118,7 @@ def test_resends_look_and_pause_alike_with_and_without_the_app(
         assert wait_token_on(client.get(PAGE)) == token, "a reload shows the same notification"
         clock.advance(120)
         expired = services.wait_status(digest, clock.now())
-        resends = [client.get(PAGE + "?resend=1") for _ in range(5)]
+        resends = [client.get(PAGE + "?resend=1", follow=True) for _ in range(5)]
         seen.append(
             (
                 waiting,

@@ -17,3 +17,18 @@ def safe_next(request: HttpRequest, default: str | None = None) -> str:
     ):
         return target
     return resolve_url(settings.LOGIN_REDIRECT_URL) if default is None else default
+
+
+RESEND = "resend"
+
+
+def asks_to_resend(request: HttpRequest) -> bool:
+    """A "Send another" link was followed: send once, then land on a URL without it."""
+    return request.GET.get(RESEND) == "1"
+
+
+def without_resend(request: HttpRequest) -> str:
+    """This page's address without ``resend``, so reloading it sends nothing more."""
+    query = request.GET.copy()
+    query.pop(RESEND, None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path

@@ -19,6 +19,7 @@ from twofold.accounts.sessions import (
     SESSION_VERIFIED_AT,
 )
 from twofold.core import clock
+from twofold.core.redirects import asks_to_resend
 from twofold.methods import challenges, encryption
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
@@ -153,7 +154,7 @@ def challenge_context(
     if form is None:
         # Begins (sends) only when no open challenge exists: a reload must not send again.
         challenge = challenges.open_challenge(
-            request, purpose, method, registered, again=request.GET.get("resend") == "1"
+            request, purpose, method, registered, again=asks_to_resend(request)
         )
     else:
         current = challenges.current_challenge(request, purpose, method, registered)

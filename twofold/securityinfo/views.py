@@ -20,7 +20,7 @@ from twofold.accounts.passwords_check import Outcome, verify_password
 from twofold.accounts.sessions import SESSION_SIGNED_IN_AT
 from twofold.apppasswords.services import allowed as app_passwords_allowed
 from twofold.core import clock
-from twofold.core.redirects import safe_next
+from twofold.core.redirects import asks_to_resend, safe_next, without_resend
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.purposes import Purpose
@@ -223,6 +223,8 @@ class VerifyIdentityView(View):
         context = challenge_context(request, registered, purpose=Purpose.STEP_UP) | {
             "next": safe_next(request)
         }
+        if asks_to_resend(request):
+            return redirect(without_resend(request))
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.passwords_check import Outcome, SignInResult
-from twofold.core.redirects import safe_next
+from twofold.core.redirects import asks_to_resend, safe_next, without_resend
 from twofold.methods.flows import method_of
 from twofold.methods.purposes import Purpose
 from twofold.methods.web import answer_status, challenge_context, choose_method, try_verify
@@ -78,7 +78,10 @@ class VerifyIdentityView(View):
         if registered is None:
             abandon_second_step(request)
             return redirect("signin_show_form")
-        return self._render(request, challenge_context(request, registered))
+        context = challenge_context(request, registered)
+        if asks_to_resend(request):
+            return redirect(without_resend(request))
+        return self._render(request, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         user = pending_user(request)

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from twofold.accounts.models import User
+from twofold.core.redirects import asks_to_resend, without_resend
 from twofold.methods.base import SecurityMethod
 from twofold.methods.challenges import Challenge
 from twofold.sspr import captcha, services
@@ -107,8 +108,10 @@ class VerifyMethodView(View):
                 request, flow, method, ContactForm(str(method.reset_contact_label))
             )
         challenge = services.begin_reset_challenge(
-            request, flow, method, again=request.GET.get("resend") == "1"
+            request, flow, method, again=asks_to_resend(request)
         )
+        if asks_to_resend(request):
+            return redirect(without_resend(request))
         form = services.challenge_form(request, method)
         return self._render(request, flow, method, form, challenge)
 
