@@ -305,19 +305,17 @@ def _notify(user: User) -> None:
     if not recipients:
         return
     organisation = settings.TWOFOLD_ORGANISATION_NAME
-    try:
-        send_mail(
-            subject=_("Your %(organisation)s password was reset") % {"organisation": organisation},
-            message=_(
-                "The password of %(account)s was just reset, and every session was signed out. "
-                "If this wasn't you, contact your administrator right away."
-            )
-            % {"account": user.username},
-            from_email=None,
-            recipient_list=sorted(recipients),
-        )
-    except OSError:
-        logger.warning("could not send the password reset notice", exc_info=True)
+    subject = _("Your %(organisation)s password was reset") % {"organisation": organisation}
+    body = _(
+        "The password of %(account)s was just reset, and every session was signed out. "
+        "If this wasn't you, contact your administrator right away."
+    ) % {"account": user.username}
+    # One message per address: the work and the personal address must not see each other.
+    for recipient in sorted(recipients):
+        try:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient])
+        except OSError:
+            logger.warning("could not send the password reset notice to one address")
 
 
 def method_for(kind: str) -> SecurityMethod | None:
