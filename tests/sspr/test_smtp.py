@@ -91,7 +91,7 @@ def test_email_code_and_reset_notice_go_through_smtp(
     # One message per address, each with only its own recipient in the envelope and To.
     assert sorted(m["X-Envelope-To"] for m in notices) == sorted([HOME_EMAIL, adele.email])
     assert sorted(m["To"] for m in notices) == sorted([HOME_EMAIL, adele.email])
-    assert len(smtp.messages) == 3
+    assert len(smtp.messages) == 4, "registration code, reset code, two notices"
 
 
 def test_smtp_server_down_gives_a_clear_message(adele: User) -> None:
