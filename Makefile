@@ -22,7 +22,7 @@ $(TEST_STAMP): $(STAMP)
 # Local demo over plain HTTP on the loopback address, hence cookies without the Secure flag.
 run: $(STAMP)
 	$(VENV)/bin/twofold migrate --no-input
-	$(VENV)/bin/twofold demo
+	$(VENV)/bin/twofold demo --url http://$(HOST):$(PORT)/
 	TWOFOLD_COOKIE_SECURE=false $(VENV)/bin/twofold serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP)

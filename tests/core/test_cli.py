@@ -119,8 +119,9 @@ def test_demo_creates_an_organisation_once_and_keeps_the_passwords_private(
     tmp_path: Path,
 ) -> None:
     settings.CONFIG = type(settings.CONFIG)(**{**settings.CONFIG.__dict__, "data_dir": tmp_path})
-    first = run("demo")
+    first = run("demo", "--url", "http://127.0.0.1:8765")
     assert "Demo organisation created." in first
+    assert "Sign in at http://127.0.0.1:8765/" in first, "the address make run really serves"
     assert User.objects.count() == 3
     assert User.objects.get(username="admin@contoso.example").is_staff
     adele = User.objects.get(username="adele@contoso.example")

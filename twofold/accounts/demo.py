@@ -34,7 +34,7 @@ def create_demo_organisation() -> tuple[bool, str]:
     if User.objects.exists():
         text = path.read_text() if path.exists() else ""
         return False, text
-    lines = ["Demo accounts (sign in at http://127.0.0.1:8000/):"]
+    lines = ["Demo accounts:"]
     for person in DEMO_PEOPLE:
         password = generate_password()
         create_user(
