@@ -36,7 +36,9 @@ def basic(name: str, password: str) -> str:
 def test_created_password_is_shown_once_and_stored_only_as_a_keyed_hash(
     client: Client, adele: User
 ) -> None:
-    response = client.post("/security-info/app-passwords/", {"name": "Outlook on my laptop"})
+    created = client.post("/security-info/app-passwords/", {"name": "Outlook on my laptop"})
+    assert created["Location"] == "/security-info/app-passwords/created/"
+    response = client.get(created["Location"])
     assert response.status_code == 200
     password = re.search(r'id="app-password">([a-z]{16})<', response.content.decode()).group(1)  # type: ignore[union-attr]
     record = AppPassword.objects.get(user=adele)
@@ -45,6 +47,19 @@ def test_created_password_is_shown_once_and_stored_only_as_a_keyed_hash(
     assert password not in client.get("/security-info/app-passwords/").content.decode()
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.APP_PASSWORD_CREATED).exists()
     assert authenticate_app_password(adele.username, password) == adele
+
+
+def test_reloading_the_shown_app_password_makes_no_second_one_and_shows_it_no_more(
+    client: Client, adele: User
+) -> None:
+    created = client.post("/security-info/app-passwords/", {"name": "Thunderbird"})
+    first = client.get(created["Location"]).content.decode()
+    password = re.search(r'id="app-password">([a-z]{16})<', first).group(1)  # type: ignore[union-attr]
+    reloaded = client.get(created["Location"], follow=True)
+    assert reloaded.redirect_chain[-1][0] == "/security-info/app-passwords/"
+    assert password not in reloaded.content.decode()
+    assert "shown only once" in reloaded.content.decode()
+    assert AppPassword.objects.filter(user=adele).count() == 1
 
 
 def test_app_password_never_works_on_the_sign_in_page(adele: User) -> None:
@@ -155,7 +170,7 @@ def test_wizard_asks_for_an_app_password_when_policy_says_so(
     )
     assert client.get("/setup/done/")["Location"] == "/setup/app-password/"
     assert client.post("/setup/done/")["Location"] == "/setup/app-password/"
-    created = client.post("/setup/app-password/", {"name": "Outlook"})
-    assert "app-password" in created.content.decode()
+    created = client.post("/setup/app-password/", {"name": "Outlook"}, follow=True)
+    assert 'id="app-password"' in created.content.decode()
     assert client.get("/setup/done/").status_code == 200
     assert client.post("/setup/done/")["Location"] == "/"

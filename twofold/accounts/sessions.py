@@ -34,6 +34,8 @@ SESSION_PENDING_REGISTRATIONS = "twofold_pending_registrations"
 SESSION_PENDING_CHALLENGES = "twofold_pending_challenges"
 # Methods registered during this wizard run, for its success page.
 SESSION_WIZARD_ADDED = "twofold_wizard_added"
+# A just-made app password, encrypted, until the page that shows it once is loaded.
+SESSION_NEW_APP_PASSWORD = "twofold_new_app_password"  # noqa: S105  (a key name)
 
 
 class SessionStore(CachedDBStore):

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from twofold.accounts.models import User
+from twofold.accounts.sessions import SESSION_NEW_APP_PASSWORD
 from twofold.apppasswords.forms import CreateAppPasswordForm
 from twofold.apppasswords.models import AppPassword
 from twofold.apppasswords.services import (
@@ -22,6 +23,7 @@ from twofold.apppasswords.services import (
     create_app_password,
     delete_app_password,
 )
+from twofold.methods import encryption
 from twofold.securityinfo.views import requires_step_up
 
 
@@ -62,7 +64,10 @@ def create_from_post(
     *,
     next_url: str,
 ) -> HttpResponse:
-    """Create from the posted form and show the password once; else the form with why not."""
+    """Create from the posted form, then redirect to the page that shows it once.
+
+    POST-redirect-GET: reloading that page can't make a second app password.
+    """
     form = CreateAppPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -72,10 +77,39 @@ def create_from_post(
         except AppPasswordRefused as refused:
             form.add_error(None, refused.message)
         else:
-            # Shown in this answer only: it is never stored in clear, nor put in the session.
-            context = {"record": record, "password": password, "next_url": next_url}
-            return render(request, "apppasswords/created.html", context)
+            # Kept encrypted in the session only until the next page has shown it.
+            request.session[SESSION_NEW_APP_PASSWORD] = encryption.encrypt_json(
+                {"id": record.pk, "password": password, "next": next_url}
+            )
+            return redirect("apppasswords_show_created")
     return render_form(request, form, status=400)
+
+
+@login_required
+@never_cache
+def show_created(request: HttpRequest) -> HttpResponse:
+    """The new app password, once; a reload finds it gone and says why."""
+    token = request.session.pop(SESSION_NEW_APP_PASSWORD, None)
+    shown = None
+    if token:
+        try:
+            shown = encryption.decrypt_json(token)
+        except encryption.InvalidToken:
+            shown = None
+    record = (
+        AppPassword.objects.filter(user=_user(request), pk=shown["id"]).first() if shown else None
+    )
+    if shown is None or record is None:
+        messages.info(
+            request,
+            _(
+                "An app password is shown only once. If you didn't copy it, delete it "
+                "and make a new one."
+            ),
+        )
+        return redirect("apppasswords_manage")
+    context = {"record": record, "password": shown["password"], "next_url": shown["next"]}
+    return render(request, "apppasswords/created.html", context)
 
 
 @require_POST

@@ -14,6 +14,8 @@ _ALWAYS_OPEN = {
     "signin_sign_out",
     # Step-up before a wizard step, when the sign-in is no longer fresh.
     "securityinfo_verify_identity",
+    # The wizard's app password, shown once after it was made.
+    "apppasswords_show_created",
     "set_language",
     "core_healthz",
     "core_readyz",
