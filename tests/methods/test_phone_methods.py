@@ -130,7 +130,8 @@ def test_expired_text_code_is_refused(lee: User, clock: FrozenClock) -> None:
     ("region", "number", "message"),
     [
         ("NL", "12", "doesn&#x27;t exist in the country"),
-        ("NL", "hello", "look like a phone number"),
+        ("NL", "hello", "letters aren&#x27;t accepted"),
+        ("NL", "---", "look like a phone number"),
         ("NL", "", "Enter your phone number."),
         ("", "0612345678", "Choose your country or region."),
         ("US", "06 12345678", "doesn&#x27;t exist in the country"),

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from twofold.accounts import services
 from twofold.accounts.models import SignInThrottle, User, UserSession
+from twofold.accounts.phones import DIRECTORY_USES, normalise_phone_number
 
 
 class TwofoldUserCreationForm(AdminUserCreationForm):
@@ -24,6 +25,17 @@ class TwofoldUserChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = "__all__"
+
+    def clean_mobile_phone(self) -> str:
+        return self._directory_phone("mobile_phone")
+
+    def clean_office_phone(self) -> str:
+        return self._directory_phone("office_phone")
+
+    def _directory_phone(self, field: str) -> str:
+        # The same check as the CLI and the registration pages: no letters, no premium ranges.
+        raw = self.cleaned_data.get(field) or ""
+        return normalise_phone_number(raw, DIRECTORY_USES[field]) if raw else ""
 
 
 @admin.register(User)

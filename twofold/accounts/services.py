@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from twofold.accounts.models import User, UserSession
-from twofold.accounts.phones import normalise_phone_number
+from twofold.accounts.phones import DIRECTORY_USES, normalise_phone_number
 from twofold.accounts.principal_names import normalise_principal_name, validate_principal_name
 from twofold.accounts.sessions import SessionStore
 from twofold.audit.models import AuditEvent
@@ -47,11 +47,11 @@ def create_user(new: NewUser, *, actor: User | None = None) -> User:
         if User.objects.filter(username=principal_name).exists():
             errors["principal_name"] = [_("An account with this name already exists.")]
     phones = {}
-    for field in ("mobile_phone", "office_phone"):
+    for field, use in DIRECTORY_USES.items():
         raw = getattr(new, field)
         if raw:
             try:
-                phones[field] = normalise_phone_number(raw)
+                phones[field] = normalise_phone_number(raw, use)
             except ValidationError as error:
                 errors[field] = error.messages
     if new.office_phone_extension and not new.office_phone_extension.isdigit():

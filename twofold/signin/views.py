@@ -118,9 +118,11 @@ def show_other_ways(request: HttpRequest) -> HttpResponse:
     user = pending_user(request)
     if user is None:
         return redirect("signin_show_form")
+    # The masked number or device name tells two methods of the same kind apart.
     methods = [
-        (registered, method_of(registered))
+        (registered, method, method.describe(registered))
         for registered in usable_registered_methods(user, for_two_step=True)
+        for method in [method_of(registered)]
     ]
     return render(request, "signin/other_ways.html", {"methods": methods})
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from twofold.accounts.phones import NumberUse
 from twofold.methods.authenticator_code.forms import CodeField
 from twofold.methods.phone import numbers
 
@@ -17,6 +18,7 @@ class PhoneNumberForm(forms.Form):
     # Set by the "Contact me" button (name="action" value="send"); absent for "Next".
     action = forms.CharField(required=False)
     code_required = True
+    number_use = NumberUse.TEXT
     region = forms.ChoiceField(label=_("Country or region"), required=False)
     number = forms.CharField(
         label=_("Phone number"),
@@ -40,7 +42,9 @@ class PhoneNumberForm(forms.Form):
                 self.add_error("number", _("Enter your phone number."))
             elif data.get("region"):
                 try:
-                    data["e164"] = numbers.normalise(data["number"], data["region"])
+                    data["e164"] = numbers.normalise(
+                        data["number"], data["region"], self.number_use
+                    )
                 except forms.ValidationError as error:
                     self.add_error("number", error)
             else:
@@ -56,6 +60,7 @@ class PhoneNumberForm(forms.Form):
 
 class CallRegistrationForm(PhoneNumberForm):
     code_required = False
+    number_use = NumberUse.CALL
 
 
 class OfficePhoneForm(forms.Form):

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from twofold.accounts.phones import NumberUse
 from twofold.core import clock
 from twofold.fraud.services import blocked_message, has_open_fraud_alert
 from twofold.messaging import services as messaging
@@ -24,6 +25,7 @@ from twofold.methods.base import (
     SecurityMethod,
     VerificationFailed,
 )
+from twofold.methods.models import RegisteredMethod
 from twofold.methods.phone import keys as call_keys
 from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (
@@ -39,7 +41,12 @@ from twofold.policy.snapshot import method_options
 
 if TYPE_CHECKING:
     from twofold.accounts.models import User
-    from twofold.methods.models import RegisteredMethod
+
+
+class AlreadyRegistered(VerificationFailed):
+    """The number is already this method: a second one would only list it twice."""
+
+    counts_as_failure = False
 
 
 class PhoneMethod(SecurityMethod):
@@ -49,6 +56,7 @@ class PhoneMethod(SecurityMethod):
     for_two_step = True
     for_password_reset = True
     reset_contact_label = gettext_lazy("The phone number in your security info")
+    number_use: ClassVar[NumberUse] = NumberUse.TEXT
 
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {"number": user.mobile_phone}
@@ -82,7 +90,7 @@ class PhoneMethod(SecurityMethod):
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
         try:
-            return numbers.normalise(typed, numbers.region_of(stored)) == stored
+            return numbers.normalise(typed, numbers.region_of(stored), self.number_use) == stored
         except forms.ValidationError:
             return False
 
@@ -98,6 +106,19 @@ class PhoneMethod(SecurityMethod):
             raise VerificationFailed(
                 _("Your organisation doesn't allow texts or calls to this country or region.")
             )
+
+    def _check_not_registered(self, user: User, number: str, extension: str = "") -> None:
+        # Numbers are stored encrypted: compare after decrypting this user's few rows.
+        for registered in RegisteredMethod.objects.filter(user=user, kind=self.key):
+            data = registered.data
+            if (data.get("number"), data.get("extension", "")) == (number, extension or ""):
+                raise AlreadyRegistered(
+                    _(
+                        "%(number)s is already in your security info as %(method)s. "
+                        "Use a different number or keep the one you have."
+                    )
+                    % {"number": numbers.masked(number), "method": self.name}
+                )
 
 
 class TextMethod(codes.SentCodeChallenge, PhoneMethod):
@@ -117,11 +138,14 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
             return None
         number = cleaned_data["e164"]
         self._check_region(number)
+        self._check_not_registered(user, number)
         return {"number": number, **self._send_code(user, number, now, purpose="registration")}
 
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
+        # Two tabs could each have a code for the same number: only one becomes a method.
+        self._check_not_registered(user, pending.get("number") or "")
         self.check_code(pending, cleaned_data["code"], now)
         return NewMethod(label="", data={"number": pending["number"]})
 
@@ -184,6 +208,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
 class CallMethod(PhoneMethod):
     key = "phone_call"
     amr = "tel"
+    number_use = NumberUse.CALL
     name = gettext_lazy("Phone: call")
     description = gettext_lazy("Get a call on your phone and press # to confirm.")
     registration_form: ClassVar[type[forms.Form]] = CallRegistrationForm
@@ -201,11 +226,13 @@ class CallMethod(PhoneMethod):
             return None
         number, extension = self._destination(pending, cleaned_data)
         self._check_region(number)
+        self._check_not_registered(user, number, extension)
         return {"number": number, "extension": extension, **self._call(user, number, extension)}
 
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> NewMethod:
+        self._check_not_registered(user, pending.get("number") or "", pending.get("extension", ""))
         _check_call(user, pending)
         data = {"number": pending["number"]}
         if pending.get("extension"):
@@ -314,7 +341,7 @@ def _typed_number(key: str, typed: str) -> str:
     """A typed number in E.164 as well as it goes; made-up accounts have no region to try."""
     allowed = method_options(key).get("allowed_regions") or [""]
     try:
-        return numbers.normalise(typed, allowed[0])
+        return numbers.normalise(typed, allowed[0], NumberUse.CALL)
     except forms.ValidationError:
         return "+" + "".join(ch for ch in typed if ch.isdigit())[:15]
 

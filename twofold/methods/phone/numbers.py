@@ -2,45 +2,49 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 import phonenumbers
-from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from phonenumbers import geocoder
+from babel import Locale, UnknownLocaleError
+from django.utils.translation import get_language, to_locale
+
+from twofold.accounts.phones import NumberUse, normalise_phone_number
+
+
+def collation_key(name: str) -> str:
+    """Sort key for names in English and Dutch without ICU.
+
+    Accents and ligatures are dropped and case folded ("Åland" sorts as "aland", with the A's),
+    which is what the CLDR collation of both languages does for country names.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @lru_cache(maxsize=8)
 def _regions(language: str) -> tuple[tuple[str, str], ...]:
+    try:
+        locale = Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse("en")
+    # CLDR names (via Babel), in the page's language: every region phonenumbers knows has one.
     choices = []
     for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, language) if example else ""
+        name = locale.territories.get(region) or Locale.parse("en").territories[region]
         code = phonenumbers.country_code_for_region(region)
-        choices.append((region, f"{name or region} (+{code})"))
-    return tuple(sorted(choices, key=lambda choice: choice[1].casefold()))
+        choices.append((region, f"{name} (+{code})"))
+    return tuple(sorted(choices, key=lambda choice: collation_key(choice[1])))
 
 
 def region_choices() -> list[tuple[str, str]]:
     """Country/region names in the page's language, with their calling codes."""
-    return list(_regions((get_language() or "en")[:2]))
+    return list(_regions(get_language() or "en"))
 
 
-def normalise(number: str, region: str) -> str:
+def normalise(number: str, region: str, use: NumberUse) -> str:
     """E.164 for a number typed nationally ("06 12345678", region NL) or with its +code."""
-    try:
-        parsed = phonenumbers.parse(number, region or None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError(
-            _("That doesn't look like a phone number. Check the digits."), code="unparseable"
-        ) from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValidationError(
-            _("This phone number doesn't exist in the country or region you chose."),
-            code="invalid",
-        )
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return normalise_phone_number(number, use, region)
 
 
 def region_of(e164: str) -> str:
