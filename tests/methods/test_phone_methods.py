@@ -73,6 +73,17 @@ def test_wizard_registers_a_phone_by_text_through_the_dev_phone(lee: User) -> No
     assert "+31612345678" not in method.encrypted_data
 
 
+def at_the_text_code_step(user: User) -> Client:
+    """A browser that registered texts, signed out, and is back at sign-in's code step."""
+    client = Client()
+    client.post("/signin/", {"username": user.username, "password": DEFAULT_PASSWORD})
+    register_text(client)
+    client.post("/signout/")
+    client.post("/signin/", {"username": user.username, "password": DEFAULT_PASSWORD})
+    client.get("/signin/verify/")
+    return client
+
+
 def test_sign_in_with_a_text_code(lee: User) -> None:
     client = Client()
     client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
@@ -94,12 +105,7 @@ def test_sign_in_with_a_text_code(lee: User) -> None:
 def test_resend_sends_a_new_code_and_the_old_one_stops_working(
     lee: User, clock: FrozenClock
 ) -> None:
-    client = Client()
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    register_text(client)
-    client.post("/signout/")
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    client.get("/signin/verify/")
+    client = at_the_text_code_step(lee)
     client.get("/signin/verify/?resend=1", follow=True)
     first = devphone_code(client)
     too_soon = client.get("/signin/verify/?resend=1", follow=True).content.decode()
@@ -113,12 +119,7 @@ def test_resend_sends_a_new_code_and_the_old_one_stops_working(
 
 
 def test_expired_text_code_is_refused(lee: User, clock: FrozenClock) -> None:
-    client = Client()
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    register_text(client)
-    client.post("/signout/")
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    client.get("/signin/verify/")
+    client = at_the_text_code_step(lee)
     code = devphone_code(client)
     clock.advance(6 * 60)
     response = client.post("/signin/verify/", {"code": code})
@@ -319,12 +320,7 @@ def test_admin_resolves_a_fraud_alert_and_the_user_can_verify_again(lee: User, m
 
 
 def test_reloading_after_send_a_new_code_sends_nothing_more(lee: User, clock: FrozenClock) -> None:
-    client = Client()
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    register_text(client)
-    client.post("/signout/")
-    client.post("/signin/", {"username": lee.username, "password": DEFAULT_PASSWORD})
-    client.get("/signin/verify/")
+    client = at_the_text_code_step(lee)
     clock.advance(31)
     texts = Outbound.objects.filter(channel="text").count()
     response = client.get("/signin/verify/?resend=1")
