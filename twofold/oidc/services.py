@@ -200,7 +200,9 @@ def form_action_origins(request: HttpRequest) -> list[str]:
     session = getattr(request, "session", None)
     if session is not None:
         targets.append(session.get(SESSION_NEXT, ""))
-    origins = {_target_origin(request, target) for target in targets if target}
+    # The same target often comes by several ways (the URL, the form, the session):
+    # look each one up once.
+    origins = {_target_origin(request, target) for target in set(targets) if target}
     return sorted(origin for origin in origins if origin)
 
 
