@@ -218,11 +218,21 @@ class TwofoldValidator(OAuth2Validator):
 
     @staticmethod
     def _context(request: Any) -> AuthorizationContext | None:
-        """How the user signed in: by the code, or, on refresh, by the token family."""
-        code = getattr(request, "code", None)
-        if code:
-            return AuthorizationContext.objects.filter(code_digest=code_digest(code)).first()
-        refresh = getattr(request, "refresh_token_instance", None)
-        if refresh is not None and refresh.token_family:
-            return AuthorizationContext.objects.filter(token_family=refresh.token_family).first()
-        return None
+        """How the user signed in: by the code, or, on refresh, by the token family.
+
+        Looked up once per token request: the claims and the ID token both ask.
+        """
+        if not hasattr(request, "_twofold_context"):
+            request._twofold_context = _find_context(request)
+        context: AuthorizationContext | None = request._twofold_context
+        return context
+
+
+def _find_context(request: Any) -> AuthorizationContext | None:
+    code = getattr(request, "code", None)
+    if code:
+        return AuthorizationContext.objects.filter(code_digest=code_digest(code)).first()
+    refresh = getattr(request, "refresh_token_instance", None)
+    if refresh is not None and refresh.token_family:
+        return AuthorizationContext.objects.filter(token_family=refresh.token_family).first()
+    return None
