@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +13,7 @@ from django.test import Client, override_settings
 from oauth2_provider.models import get_access_token_model, get_application_model
 
 from tests.conftest import DEFAULT_PASSWORD, FrozenClock, sign_in
-from tests.oidc.conftest import CALLBACK, authorize_url, exchange, id_token_claims
+from tests.oidc.conftest import CALLBACK, authorize_url, exchange, id_token_claims, register
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 
@@ -32,17 +30,6 @@ def browser(adele: User, add_authenticator, clock: FrozenClock) -> Client:
     sign_in(client, adele, secret, clock.now().timestamp())
     client.secret = secret  # type: ignore[attr-defined]
     return client
-
-
-def register(name: str, *options: str) -> dict[str, str]:
-    out = io.StringIO()
-    call_command("oidcclient", "add", name, "--redirect-uri", CALLBACK, *options, stdout=out)
-    text = out.getvalue()
-    secret = re.search(r"shown once\): (\S+)", text)
-    return {
-        "client_id": re.search(r"client_id: (\S+)", text).group(1),  # type: ignore[union-attr]
-        "client_secret": secret.group(1) if secret else "",
-    }
 
 
 def query_of(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
