@@ -23,6 +23,7 @@ from tests.conftest import FrozenClock, totp_code
 from tests.methods.soft_authenticator import SoftAuthenticator, corrupt_signature
 from tests.push.soft_device import SoftDevice
 from tests.sspr.helpers import start
+from twofold.accounts.lockout import CODE_FAILURE_THRESHOLD
 from twofold.accounts.models import User
 from twofold.accounts.sessions import SESSION_AMR, SESSION_PENDING_CHALLENGES
 from twofold.audit.models import AuditEvent
@@ -30,7 +31,6 @@ from twofold.messaging.models import Outbound
 from twofold.methods import encryption
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
-    CODE_FAILURE_THRESHOLD,
     VerificationResult,
     method_of,
     register_method,

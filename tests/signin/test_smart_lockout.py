@@ -131,3 +131,19 @@ def test_a_remembered_browser_is_familiar_even_without_the_device_cookie(
         sign_in(Client(), adele, f"guess-{i}")
     assert sign_in(Client(), adele).status_code == 429
     assert sign_in(owner, adele).status_code == 302, "remembered, so not locked out"
+
+
+@override_settings(TWOFOLD_LOCKOUT={"threshold": 10, "seconds": 60, "ip_failure_limit": 3})
+def test_an_attempt_refused_for_its_address_counts_nothing_against_the_name(
+    make_user, registration_not_required: None, clock: FrozenClock
+) -> None:
+    from twofold.accounts.lockout import name_digest
+    from twofold.accounts.models import SignInThrottle
+
+    sprayer = Client(REMOTE_ADDR="203.0.113.9")
+    for n in range(3):
+        sign_in(sprayer, make_user(f"user{n}@contoso.example"), "Spring2026!")
+    fresh = make_user("fresh@contoso.example")
+    assert sign_in(sprayer, fresh, "Spring2026!").status_code == 429
+    rows = SignInThrottle.objects.filter(name_digest=name_digest(fresh.username))
+    assert [row.failed_count for row in rows] in ([], [0]), "no failure counted for the name"

@@ -135,6 +135,8 @@ class Result(enum.Enum):
 class _Row:
     guard: Guard
     throttle: SignInThrottle = field(repr=False)
+    # Made by this attempt, with its one failure already counted in the INSERT.
+    created: bool = False
 
 
 def name_digest(principal_name: str) -> str:
@@ -220,10 +222,12 @@ def begin_attempt(guards: Sequence[Guard], guess: str = "") -> Attempt:
     fingerprint = fingerprint_of(guards[0].subject, guess)
     now = clock.now()
     with transaction.atomic():
-        rows = _lock_rows(guards, create=True)
+        rows = _lock_rows(guards, create_at=now)
         for row in rows:
             _forget_if_quiet(row, now)
         for row in rows:
+            if row.created:
+                continue  # a first failure on record: nothing can refuse it
             throttle, rule = row.throttle, row.guard.rule
             if throttle.locked_until and throttle.locked_until > now:
                 _save_forgotten(rows)
@@ -243,6 +247,9 @@ def begin_attempt(guards: Sequence[Guard], guess: str = "") -> Attempt:
         reserved = []
         for row in rows:
             throttle = row.throttle
+            if row.created:
+                reserved.append(row.guard)
+                continue
             if row.guard.rule.repeats_count_once and fingerprint in throttle.recent_bad_passwords:
                 throttle.save()
                 continue
@@ -263,25 +270,13 @@ def finish_attempt(attempt: Attempt, result: Result) -> LockoutState:
     now = clock.now()
     newly_locked = LockoutState(locked=False)
     with transaction.atomic():
-        for row in _lock_rows(attempt.reserved, create=False):
-            throttle, rule = row.throttle, row.guard.rule
+        for row in _lock_rows(attempt.reserved):
+            throttle = row.throttle
             if result is Result.NOT_COUNTED:
                 throttle.failed_count = max(0, throttle.failed_count - 1)
                 throttle.save(update_fields=["failed_count"])
                 continue
-            if rule.repeats_count_once:
-                throttle.recent_bad_passwords = [
-                    *throttle.recent_bad_passwords[-(RECENT_BAD_PASSWORDS_KEPT - 1) :],
-                    attempt.fingerprint,
-                ]
-            if throttle.failed_count >= rule.threshold:
-                seconds = _lock_seconds(rule, throttle.lockout_count)
-                throttle.lockout_count += 1
-                throttle.failed_count = 0
-                throttle.locked_until = now + dt.timedelta(seconds=seconds)
-                # An address reaching its limit is told at its next attempt ("too many").
-                if row.guard.scope is Scope.ACCOUNT:
-                    newly_locked = LockoutState(locked=True, retry_after_seconds=seconds)
+            newly_locked = _settle_failure(row, attempt.fingerprint, now) or newly_locked
             throttle.save()
     return newly_locked
 
@@ -290,10 +285,37 @@ def count_failure(guards: Sequence[Guard]) -> LockoutState:
     """Count one failure at once: for callers that already serialise their attempts on
     these guards in a locked transaction (verify_method locks the user row), so the
     check they made and this count cannot be raced."""
-    attempt = begin_attempt(guards)
-    if not attempt.allowed:
-        return LockoutState(locked=True, retry_after_seconds=attempt.retry_after_seconds)
-    return finish_attempt(attempt, Result.FAILED)
+    now = clock.now()
+    newly_locked = LockoutState(locked=False)
+    with transaction.atomic():
+        for row in _lock_rows(guards, create_at=now):
+            if not row.created:
+                _forget_if_quiet(row, now)
+                row.throttle.failed_count += 1
+                row.throttle.last_failure_at = now
+            newly_locked = _settle_failure(row, "", now) or newly_locked
+            row.throttle.save()
+    return newly_locked
+
+
+def _settle_failure(row: _Row, fingerprint: str, now: dt.datetime) -> LockoutState | None:
+    """A counted failure: remember a retyped password, lock at the threshold (unsaved)."""
+    throttle, rule = row.throttle, row.guard.rule
+    if rule.repeats_count_once and fingerprint:
+        throttle.recent_bad_passwords = [
+            *throttle.recent_bad_passwords[-(RECENT_BAD_PASSWORDS_KEPT - 1) :],
+            fingerprint,
+        ]
+    if throttle.failed_count < rule.threshold:
+        return None
+    seconds = _lock_seconds(rule, throttle.lockout_count)
+    throttle.lockout_count += 1
+    throttle.failed_count = 0
+    throttle.locked_until = now + dt.timedelta(seconds=seconds)
+    # An address reaching its limit is told at its next attempt ("too many").
+    if row.guard.scope is Scope.ACCOUNT:
+        return LockoutState(locked=True, retry_after_seconds=seconds)
+    return None
 
 
 def clear(guards: Sequence[Guard]) -> None:
@@ -318,9 +340,10 @@ def current_lockout(guards: Sequence[Guard]) -> LockoutState:
     )
 
 
-def clear_subject(subject: str) -> None:
-    """Forget every bucket of a subject (an administrator's unlock, a completed reset)."""
-    SignInThrottle.objects.filter(name_digest=name_digest(subject)).delete()
+def clear_subjects(*subjects: str) -> None:
+    """Forget every bucket of these subjects (an administrator's unlock, a completed reset)."""
+    digests = [name_digest(subject) for subject in subjects]
+    SignInThrottle.objects.filter(name_digest__in=digests).delete()
 
 
 def _clear_after_success(attempt: Attempt) -> None:
@@ -328,26 +351,29 @@ def _clear_after_success(attempt: Attempt) -> None:
         clear(attempt.guards)
         # A right secret says nothing about the other names an address tried: its
         # reservation is given back, its count stays.
-        for row in _lock_rows(
-            [guard for guard in attempt.reserved if guard.scope is Scope.SOURCE], create=False
-        ):
+        for row in _lock_rows([guard for guard in attempt.reserved if guard.scope is Scope.SOURCE]):
             row.throttle.failed_count = max(0, row.throttle.failed_count - 1)
             row.throttle.save(update_fields=["failed_count"])
 
 
-def _lock_rows(guards: Sequence[Guard], *, create: bool) -> list[_Row]:
+def _lock_rows(guards: Sequence[Guard], *, create_at: dt.datetime | None = None) -> list[_Row]:
+    """The guards' rows, locked; with ``create_at``, missing ones are made holding one
+    failure at that time (the attempt's reservation), in the INSERT itself."""
     # Always the same order, so two attempts locking the same rows cannot deadlock.
     rows = []
     for guard in sorted(guards, key=lambda g: (g.digest, g.bucket)):
         query = SignInThrottle.objects.select_for_update()
-        if create:
-            throttle, _ = query.get_or_create(name_digest=guard.digest, bucket=guard.bucket)
-        else:
-            found = query.filter(name_digest=guard.digest, bucket=guard.bucket).first()
-            if found is None:
-                continue
-            throttle = found
-        rows.append(_Row(guard, throttle))
+        if create_at is not None:
+            throttle, created = query.get_or_create(
+                name_digest=guard.digest,
+                bucket=guard.bucket,
+                defaults={"failed_count": 1, "last_failure_at": create_at},
+            )
+            rows.append(_Row(guard, throttle, created))
+            continue
+        found = query.filter(name_digest=guard.digest, bucket=guard.bucket).first()
+        if found is not None:
+            rows.append(_Row(guard, found))
     return rows
 
 
@@ -364,7 +390,11 @@ def _forget_if_quiet(row: _Row, now: dt.datetime) -> None:
 
 
 def _save_forgotten(rows: list[_Row]) -> None:
+    """Save a refused attempt's rows: what a quiet day forgot, and no failure it reserved."""
     for row in rows:
+        if row.created:
+            row.throttle.failed_count = 0
+            row.throttle.last_failure_at = None
         row.throttle.save()
 
 

@@ -139,15 +139,15 @@ def revoke_sessions(user: User, *, keep_session_key: str | None = None) -> int:
 
 
 def unlock_account(principal_name: str) -> None:
-    """Forget the sign-in, reset portal and app password lockouts of a name."""
+    """Forget the sign-in, reset portal, app password and code lockouts of a name."""
     from twofold.accounts import lockout
 
-    for subject in (
+    subjects = [
         principal_name,
         lockout.reset_subject(principal_name),
         lockout.app_password_subject(principal_name),
-    ):
-        lockout.clear_subject(subject)
+    ]
     user = User.objects.filter(username=normalise_principal_name(principal_name)).first()
     if user is not None:
-        lockout.clear_subject(lockout.code_subject(user.pk))
+        subjects.append(lockout.code_subject(user.pk))
+    lockout.clear_subjects(*subjects)

@@ -21,8 +21,6 @@ from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.methods.stepup import require_step_up
 
-CODE_FAILURE_THRESHOLD = lockout.CODE_FAILURE_THRESHOLD
-
 
 def method_of(registered: RegisteredMethod) -> SecurityMethod:
     method = get_method(registered.kind)

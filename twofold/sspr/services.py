@@ -289,7 +289,7 @@ def complete_reset(request: HttpRequest, user: User, new_password: str) -> None:
     change_password(user, new_password, request=None)
     if policy_snapshot().policy.sspr_unlocks_account:
         # Proving identity twice over is stronger than waiting out a lockout.
-        lockout.clear_subject(user.username)
+        lockout.clear_subjects(user.username)
     record_event(AuditEvent.Kind.PASSWORD_RESET, user=user, request=request)
     end_flow(request)
     _notify(user)
