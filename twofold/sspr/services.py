@@ -6,8 +6,9 @@ chosen method, or owns the typed address: an attacker learns nothing by asking.
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from django import forms
@@ -56,10 +57,20 @@ class ResetFlow:
     contact: str = ""
     contact_ok: bool = False
 
-    @property
+    # The flow is rebuilt from the session on every request, so these are looked up once
+    # per request; save_flow keeps only the fields.
+
+    @functools.cached_property
     def user(self) -> User | None:
         # Timing: an unknown name is looked up too (id 0 is no one's), as a real one is.
         return User.objects.filter(pk=self.user_id or 0, is_active=True).first()
+
+    @functools.cached_property
+    def usable_methods(self) -> list[RegisteredMethod]:
+        # Timing: an unknown name's methods are looked up as well (a stand-in no row belongs
+        # to), so the time taken doesn't tell which names have accounts.
+        usable = usable_registered_methods(self.user or _nobody(self.name), for_two_step=False)
+        return usable if self.user is not None else []
 
 
 class ResetClosed(ResetRefused):
@@ -123,7 +134,7 @@ def current_flow(request: HttpRequest) -> ResetFlow | None:
 
 
 def save_flow(request: HttpRequest, flow: ResetFlow) -> None:
-    request.session[FLOW_KEY] = flow.__dict__.copy()
+    request.session[FLOW_KEY] = asdict(flow)
 
 
 def end_flow(request: HttpRequest) -> None:
@@ -148,11 +159,7 @@ def offered_methods(flow: ResetFlow) -> list[SecurityMethod]:
 
 
 def _registered(flow: ResetFlow, kind: str) -> RegisteredMethod | None:
-    user = flow.user
-    # Timing: an unknown name's methods are looked up as well (a stand-in no row belongs
-    # to), so the time taken doesn't tell which names have accounts.
-    usable = usable_registered_methods(user or _nobody(flow.name), for_two_step=False)
-    return next((m for m in usable if m.kind == kind), None) if user is not None else None
+    return next((m for m in flow.usable_methods if m.kind == kind), None)
 
 
 def _nobody(name: str) -> User:
