@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# People open localhost rather than the bare address: security keys refuse an IP address.
+URL ?= http://localhost:$(PORT)
 
 .PHONY: run test lint format bench clean messages
 
@@ -22,8 +24,9 @@ $(TEST_STAMP): $(STAMP)
 # Local demo over plain HTTP on the loopback address, hence cookies without the Secure flag.
 run: $(STAMP)
 	$(VENV)/bin/twofold migrate --no-input
-	$(VENV)/bin/twofold demo --url http://$(HOST):$(PORT)/
-	TWOFOLD_COOKIE_SECURE=false $(VENV)/bin/twofold serve --host $(HOST) --port $(PORT)
+	$(VENV)/bin/twofold demo --url $(URL)/
+	TWOFOLD_COOKIE_SECURE=false TWOFOLD_PUBLIC_URL=$(URL) TWOFOLD_WEBAUTHN_ORIGINS=$(URL) \
+	  $(VENV)/bin/twofold serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP)
 	@scripts/ensure-test-tools
