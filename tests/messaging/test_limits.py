@@ -73,6 +73,8 @@ def test_with_the_cache_down_the_page_explains_the_limit(lee: User, clock: Froze
             statuses.append(last.status_code)
     assert statuses == [200] * 5 + [400]
     assert last is not None and TOO_MANY in last.content.decode()
+    # The number's hour in registration began with the first text, 3.5 minutes earlier.
+    assert "You can ask for another code or call in 57 minutes." in last.content.decode()
     assert Outbound.objects.count() == 5
 
 
