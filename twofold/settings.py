@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -297,13 +298,26 @@ TWOFOLD_HTTP_SMS = {
     "id_pattern": CONFIG.http_sms_id_pattern,
 }
 TWOFOLD_PHONE_CODE_MINUTES = CONFIG.phone_code_minutes
-# Texts and calls: limits against SMS pumping and toll fraud.
-TWOFOLD_MESSAGE_LIMITS = {
-    "per_user_15_minutes": 5,
-    "per_user_day": 20,
-    "per_number_hour": 5,
+# Texts and calls: limits against SMS pumping and toll fraud (twofold.messaging.services).
+# Each journey has a budget of its own per person (at the reset portal, per typed name), so
+# setting up a phone never uses up signing in. Sized for what a person does: setting up a
+# few numbers with a resend or two each; a sign-in or step-up with a resend, several a day.
+# A person (or name) also has a cap across journeys, and a number and a country across people.
+TWOFOLD_MESSAGE_LIMITS: dict[str, Any] = {
+    "budgets": {
+        "registration": {"per_15_minutes": 10, "per_day": 20, "per_number_hour": 5},
+        "sign-in": {"per_15_minutes": 5, "per_day": 20, "per_number_hour": 5},
+        "step-up": {"per_15_minutes": 5, "per_day": 10, "per_number_hour": 5},
+        "password-reset": {"per_15_minutes": 5, "per_day": 10, "per_number_hour": 5},
+    },
+    "per_user_day": 30,
+    "per_number_hour": 10,
     "per_country_hour": 200,
 }
+# Authenticator app notifications (twofold.push.services): at most per_hour an hour for
+# anyone, and a pause of fatigue_pause_minutes after fatigue_streak in a row went
+# unanswered or were denied (an approval ends the run).
+TWOFOLD_PUSH_LIMITS = {"per_hour": 20, "fatigue_streak": 3, "fatigue_pause_minutes": 15}
 
 # Authenticator app notifications: how long one may be answered, how long an activation
 # code works, and a reverse proxy's header holding the caller's location (e.g. a GeoIP city).

@@ -3,6 +3,7 @@ concurrent hits are never lost or double-granted."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -51,6 +52,35 @@ def test_take_counts_against_every_limit_or_none(clock: FrozenClock) -> None:
     assert refused.value.limit == small
     assert ratelimit.hits("large", "x") == 2, "the refused try counted nowhere"
     assert ratelimit.hits("small", "x") == 2
+
+
+def test_refused_takes_neither_count_nor_move_the_window(clock: FrozenClock) -> None:
+    limit = Limit("scope", "x", 600, 2)
+    window_start = clock.now()
+    ratelimit.take(limit)
+    ratelimit.take(limit)
+    for _ in range(20):
+        clock.advance(20)
+        with pytest.raises(LimitReached) as refused:
+            ratelimit.take(limit)
+        assert refused.value.retry_at == window_start + dt.timedelta(seconds=600)
+    assert ratelimit.hits("scope", "x") == 2
+    clock.current = window_start + dt.timedelta(seconds=600)
+    ratelimit.take(limit)
+    assert ratelimit.hits("scope", "x") == 1
+
+
+def test_retry_at_is_when_every_full_window_has_ended(clock: FrozenClock) -> None:
+    short, long = Limit("short", "x", 60, 1), Limit("long", "x", 3600, 2)
+    start = clock.now()
+    ratelimit.take(short, long)
+    clock.advance(60)
+    ratelimit.take(short, long)
+    with pytest.raises(LimitReached) as refused:
+        ratelimit.take(short, long)
+    # The short window ends at 2 minutes, the long one at an hour: room again only then.
+    assert refused.value.retry_at == start + dt.timedelta(seconds=3600)
+    assert ratelimit.free_at(Limit("none", "x", 60, 0)) is None
 
 
 def test_identities_are_stored_only_as_keyed_hashes(clock: FrozenClock) -> None:

@@ -50,8 +50,8 @@ def test_a_made_up_text_writes_one_decoy_row_and_counts_the_same_limits(
     assert real.status == Outbound.Status.DELIVERED
     assert decoy.status == Outbound.Status.DECOY and decoy.user is None and decoy.body == ""
     assert decoy.to_number == NUMBER and decoy.decoy_key
-    # reset-ip and reset-name at the start, then the four message limits
-    assert counted == [6, 6]
+    # reset-ip and reset-name at the start, then the six message limits
+    assert counted == [8, 8]
 
 
 def test_no_gateway_is_called_for_a_decoy(clock: FrozenClock) -> None:

@@ -73,6 +73,8 @@ def test_with_the_cache_down_the_page_explains_the_limit(lee: User, clock: Froze
             statuses.append(last.status_code)
     assert statuses == [200] * 5 + [400]
     assert last is not None and TOO_MANY in last.content.decode()
+    # The number's hour in registration began with the first text, 3.5 minutes earlier.
+    assert "You can ask for another code or call in 57 minutes." in last.content.decode()
     assert Outbound.objects.count() == 5
 
 
@@ -80,7 +82,7 @@ def test_with_the_cache_down_the_backoff_still_holds(lee: User, clock: FrozenClo
     with cache_down():
         for _ in range(3):
             send_text(lee, "+31612345678", "code", purpose="test")
-        with pytest.raises(SendRefused, match="Wait 30 seconds"):
+        with pytest.raises(SendRefused, match="You can ask for another code or call in 30 seconds"):
             send_text(lee, "+31612345678", "code", purpose="test")
         clock.advance(30)
         send_text(lee, "+31612345678", "code", purpose="test")
@@ -95,11 +97,11 @@ def test_two_sends_racing_for_the_last_one_cannot_both_pass(
         send_text(lee, number, "code", purpose="test")
     slow_backoff = services._check_backoff
 
-    def held_up(user: User, to_number: str) -> None:
+    def held_up(sender: services.Sender, to_number: str, budget: str) -> None:
         # Between counting and writing the row: where a check-then-count race would let
         # both through.
         time.sleep(0.3)
-        slow_backoff(user, to_number)
+        slow_backoff(sender, to_number, budget)
 
     monkeypatch.setattr(services, "_check_backoff", held_up)
     start = threading.Barrier(2)

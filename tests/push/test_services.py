@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core import mail
 from django.test import RequestFactory
+from django.utils import translation
 
 from tests.conftest import FrozenClock
 from tests.push.conftest import other_number, register_device, send
@@ -580,6 +581,63 @@ def test_an_approval_breaks_the_streak(adele: User, device: SoftDevice, clock: F
     _leave("denied", device, send(adele, device).number, clock)
     assert send(adele, device).challenge_id
     assert events(Kind.PUSH_THROTTLED, adele) == 0
+
+
+def test_ten_approved_notifications_in_an_hour_never_pause_push(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    for _ in range(10):
+        assert device.approve_latest(send(adele, device).number) == "approved"
+        clock.advance(3 * 60)
+    # With a denial or two among them too: only a run of unanswered or denied ones pauses.
+    _leave("denied", device, send(adele, device).number, clock)
+    _leave("expired", device, send(adele, device).number, clock)
+    assert device.approve_latest(send(adele, device).number) == "approved"
+    assert events(Kind.PUSH_THROTTLED, adele) == 0
+
+
+def test_the_fatigue_pause_says_so_and_when_it_ends(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    for _ in range(3):
+        _leave("denied", device, send(adele, device).number, clock)
+    clock.advance(4 * 60)
+    assert refused(send, adele, device).message == (
+        "Several notifications in a row went unanswered or were denied, so none are sent "
+        "for 11 minutes. Use another way to verify, or wait."
+    )
+    event = AuditEvent.objects.get(kind=Kind.PUSH_THROTTLED, user=adele)
+    assert event.details["rule"] == "fatigue"
+
+
+def test_the_hourly_cap_is_told_as_the_cap_with_when_the_next_can_be_sent(
+    adele: User, device: SoftDevice, clock: FrozenClock
+) -> None:
+    first_sent = clock.now()
+    for _ in range(20):  # all approved: fatigue has nothing to do with it
+        assert device.approve_latest(send(adele, device).number) == "approved"
+        clock.advance(60)
+    clock.advance(16 * 60)
+    error = refused(send, adele, device)
+    assert (error.status, error.error) == (429, "rate_limited")
+    assert error.message == (
+        "At most 20 notifications can be sent an hour, and they were. "
+        "You can ask for the next one in 24 minutes."
+    )
+    assert "unanswered" not in error.message
+    with translation.override("nl"):
+        assert refused(send, adele, device).message == (
+            "Er kunnen maximaal 20 meldingen per uur worden verstuurd, en die zijn verstuurd. "
+            "U kunt over 24 minuten een nieuwe aanvragen."
+        )
+    throttled = AuditEvent.objects.filter(kind=Kind.PUSH_THROTTLED)
+    assert {event.details["rule"] for event in throttled} == {"hourly cap"}
+    # Refused requests don't count: the first one's hour ending frees a place.
+    for _ in range(5):
+        clock.advance(60)
+        assert refused(send, adele, device).status == 429
+    clock.current = first_sent + dt.timedelta(hours=1)
+    assert device.approve_latest(send(adele, device).number) == "approved"
 
 
 def test_activation_test_notifications_are_never_paused(

@@ -62,6 +62,22 @@ def test_with_the_cache_down_emails_to_one_address_are_limited(
     assert len(refused) == 2 and all("Too many emails" in message for message in refused)
 
 
+def test_the_email_refusal_says_when_another_can_be_sent(adele: User, clock: FrozenClock) -> None:
+    method = EmailMethod()
+    data = {"action": "send", "email": "adele.home@example.org"}
+    for _ in range(5):
+        method.advance_registration(adele, {}, data, clock.now())
+    clock.advance(20 * 60)
+    with pytest.raises(VerificationFailed) as refused:
+        method.advance_registration(adele, {}, data, clock.now())
+    assert refused.value.message == (
+        "Too many emails were sent. You can ask for another email in 40 minutes."
+    )
+    clock.advance(40 * 60)
+    method.advance_registration(adele, {}, data, clock.now())
+    assert len(mail.outbox) == 6
+
+
 def test_with_the_cache_down_device_api_failures_are_limited(
     adele: User, clock: FrozenClock
 ) -> None:

@@ -155,3 +155,33 @@ def test_posting_before_the_app_answers_locks_real_and_unknown_names_alike(
     assert statuses[0] == statuses[1], "the lockout must not tell which names have the app"
     assert statuses[0][-1] == 429
     assert audits[0] == audits[1], "and the audit log records the same"
+
+
+def test_requests_refused_by_the_pause_leave_the_portals_hourly_three_whole(
+    adele: User, clock: FrozenClock
+) -> None:
+    from tests.push.conftest import send
+
+    two_checks()
+    add_email(adele)
+    device, _ = register_device(adele)
+    for _ in range(3):  # someone with the password tried to sign in three times
+        send(adele, device)
+        assert device.answer(device.pending()[0], "deny") == "denied"
+    client = Client()
+    pass_email_check(client, adele.username)
+    paused = [client.get(PAGE + "?resend=1", follow=True).context["error"] for _ in range(4)]
+    assert all("in a row went unanswered or were denied" in error for error in paused)
+    clock.advance(15 * 60)
+    client = Client()  # the first reset has expired by now: a new one
+    pass_email_check(client, adele.username)
+    for _ in range(3):
+        page = client.get(PAGE + "?resend=1", follow=True)
+        assert page.context["error"] == ""
+        assert device.approve_latest(page.context["number"]) == "approved"
+        clock.advance(60)
+    capped = client.get(PAGE + "?resend=1", follow=True).context["error"]
+    assert capped == (
+        "Several notifications were sent for password resets. "
+        "You can ask for the next one in 57 minutes."
+    )

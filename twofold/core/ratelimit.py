@@ -44,9 +44,13 @@ class Limit:
 
 
 class LimitReached(Exception):
-    def __init__(self, limit: Limit) -> None:
+    """``limit`` had no room; ``retry_at`` is when every limit of the call has room again
+    (None when a limit allows nothing at all)."""
+
+    def __init__(self, limit: Limit, retry_at: dt.datetime | None = None) -> None:
         super().__init__(limit.scope)
         self.limit = limit
+        self.retry_at = retry_at
 
 
 def digest(scope: str, identity: str) -> str:
@@ -104,11 +108,39 @@ def take(*limits: Limit) -> None:
     last free hit queue on the row and only one of them gets it. Callers that write more
     in the same transaction (the record of a text sent) open it around ``take()``.
     """
-    with transaction.atomic():
-        # The same order everywhere (the caller's), so two transactions never deadlock.
-        for limit in limits:
-            if count_hit(limit.scope, limit.identity, limit.window_seconds) > limit.most:
-                raise LimitReached(limit)  # leaving atomic() rolls every count back
+    try:
+        with transaction.atomic():
+            # The same order everywhere (the caller's), so two transactions never deadlock.
+            for limit in limits:
+                if count_hit(limit.scope, limit.identity, limit.window_seconds) > limit.most:
+                    raise LimitReached(limit)  # leaving atomic() rolls every count back
+    except LimitReached as reached:
+        # Read after the rollback: a refused hit neither counts nor moves any window, so
+        # the answer is when the windows that are full now end.
+        raise LimitReached(reached.limit, free_at(*limits)) from None
+
+
+def free_at(*limits: Limit) -> dt.datetime | None:
+    """When every one of ``limits`` has room for a hit: now, or when the last full window
+    ends; None when one of them allows no hits at all."""
+    now = clock.now()
+    moment = now
+    for limit in limits:
+        if limit.most <= 0:
+            return None
+        found = (
+            RateCounter.objects.filter(
+                scope=limit.scope,
+                key_digest=digest(limit.scope, limit.identity),
+                expires_at__gt=now,
+            )
+            .values_list("hits", "expires_at")
+            .first()
+        )
+        # A window ends at expires_at: a hit then starts a new one (see _UPSERT).
+        if found is not None and found[0] >= limit.most:
+            moment = max(moment, found[1])
+    return moment
 
 
 def prune() -> None:

@@ -49,6 +49,8 @@ class Outbound(models.Model):
     )
     # A decoy's stand-in for a user: the same for the same reset name, never a user's id.
     decoy_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # The journey it was sent for (registration, sign-in, ...): each has its own backoff.
+    budget = models.CharField(max_length=16, blank=True)
     language = models.CharField(max_length=8, default="en")
     # Only the dev phone keeps a text's words (it shows them); real gateways keep none.
     body = models.TextField(blank=True)

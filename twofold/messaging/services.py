@@ -19,6 +19,7 @@ from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock, ratelimit
 from twofold.core.ratelimit import Limit, LimitReached
+from twofold.core.waits import Unit, Wait
 from twofold.messaging.gateways import get_gateway
 from twofold.messaging.gateways.base import CallScript, Gateway, GatewayError
 from twofold.messaging.gateways.decoy import DecoyGateway
@@ -71,31 +72,72 @@ def _country(to_number: str) -> str:
         return "unknown"  # only a decoy's typed number can fail to parse
 
 
-def _check_limits(sender: Sender, to_number: str) -> None:
+# Each journey's texts and calls count against its budget (settings' "budgets", named for
+# the purpose: registration, sign-in, step-up, password-reset); any other as a sign-in.
+SIGN_IN = "sign-in"
+
+
+def budget_of(purpose: str) -> str:
+    """The budget a send for ``purpose`` counts against: registration, sign-in, step-up
+    and password reset each have their own, so setting up methods can't use up signing in."""
+    budgets = settings.TWOFOLD_MESSAGE_LIMITS["budgets"]
+    return purpose if purpose in budgets else SIGN_IN
+
+
+def _limits(sender: Sender, to_number: str, budget: str) -> list[Limit]:
     # SMS pumping / toll fraud: an attacker makes the service send many paid texts or
-    # calls to premium numbers. Limits per user, per destination and per country bound it.
+    # calls to premium numbers. Limits per user and journey, per user, per destination
+    # (in the journey and in all) and per country bound it.
     # They are counted in the database, so a cache outage can't lift them.
     limits = settings.TWOFOLD_MESSAGE_LIMITS
+    journey = limits["budgets"][budget]
     number, country = to_number, _country(to_number)
     if sender.decoy:
         # Decoys count per name and typed number, and on a country counter of their own: the
         # same statements and refusals, but someone's real number typed on made-up names
         # can't use up that person's texts, nor made-up names a country's.
         number, country = f"decoy:{sender.key}:{number}", f"decoy:{country}"
+    # Always in this order (see ratelimit.take): journeys first, then the shared ones.
+    return [
+        Limit(f"msg-{budget}-15m", sender.key, 15 * 60, journey["per_15_minutes"]),
+        Limit(f"msg-{budget}-day", sender.key, DAY, journey["per_day"]),
+        Limit(f"msg-{budget}-number-hour", number, HOUR, journey["per_number_hour"]),
+        Limit("msg-user-day", sender.key, DAY, limits["per_user_day"]),
+        Limit("msg-number-hour", number, HOUR, limits["per_number_hour"]),
+        Limit("msg-country-hour", country, HOUR, limits["per_country_hour"]),
+    ]
+
+
+def next_send_message(at: dt.datetime | None) -> str:
+    """When the next code or call can be asked for, as a sentence in the person's language."""
+    if at is None:
+        return _("No more texts or calls can be sent. Choose another way to verify.")
+    wait = Wait.until(at)
+    if wait.unit is Unit.SECONDS:
+        return ngettext(
+            "You can ask for another code or call in %(count)d second.",
+            "You can ask for another code or call in %(count)d seconds.",
+            wait.count,
+        ) % {"count": wait.count}
+    if wait.unit is Unit.MINUTES:
+        return ngettext(
+            "You can ask for another code or call in %(count)d minute.",
+            "You can ask for another code or call in %(count)d minutes.",
+            wait.count,
+        ) % {"count": wait.count}
+    return _("You can ask for another code or call after %(time)s.") % {"time": wait.moment}
+
+
+def _check_limits(sender: Sender, to_number: str, budget: str) -> None:
     try:
-        ratelimit.take(
-            Limit("msg-user-15m", sender.key, 15 * 60, limits["per_user_15_minutes"]),
-            Limit("msg-user-day", sender.key, DAY, limits["per_user_day"]),
-            Limit("msg-number-hour", number, HOUR, limits["per_number_hour"]),
-            Limit("msg-country-hour", country, HOUR, limits["per_country_hour"]),
-        )
+        ratelimit.take(*_limits(sender, to_number, budget))
     except LimitReached as reached:
         logger.warning("message limit %s reached", reached.limit.scope)
+        # The later of the two: asking again then passes both the limits and the backoff.
+        backoff_free = _backoff_free_at(sender, to_number, budget)
+        at = None if reached.retry_at is None else max(reached.retry_at, backoff_free)
         raise SendRefused(
-            _(
-                "Too many texts or calls were sent for this sign-in. "
-                "Wait a while or choose another way to verify."
-            )
+            _("Too many texts or calls were sent.") + " " + next_send_message(at)
         ) from None
 
 
@@ -106,13 +148,16 @@ FREE_SENDS = 3
 DECOY_DAYS = 1
 
 
-def _check_backoff(sender: Sender, to_number: str) -> None:
-    """Three sends in a row are free (sign up, sign in, a retry); then each wait doubles.
+def _backoff_free_at(sender: Sender, to_number: str, budget: str) -> dt.datetime:
+    """When the backoff lets the next send to this number, in this journey, through.
 
+    Three sends in a row are free (a code, a resend, one more); then each wait doubles.
     Someone hammering "Send a new code" gets a clear wait instead of a stream of texts.
-    The texts and calls already sent are the history, so this holds without the cache.
+    The texts and calls already sent are the history, so this holds without the cache, and
+    a refused request, never written, can't make the wait longer.
     """
     now = clock.now()
+    window = dt.timedelta(seconds=BACKOFF_WINDOW_SECONDS)
     # A decoy's history is its name's decoys, as a real user's is theirs.
     mine = (
         Outbound.objects.filter(user=None, decoy_key=sender.key)
@@ -120,38 +165,40 @@ def _check_backoff(sender: Sender, to_number: str) -> None:
         else Outbound.objects.filter(user=sender.user)
     )
     history = list(
-        mine.filter(
-            to_number=to_number,
-            created_at__gt=now - dt.timedelta(seconds=BACKOFF_WINDOW_SECONDS),
-        )
+        mine.filter(to_number=to_number, budget=budget, created_at__gt=now - window)
         .order_by("-created_at")
         .values_list("created_at", flat=True)[:32]
     )
-    if len(history) < FREE_SENDS:
-        return
-    wait = BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(history) - FREE_SENDS)
-    remaining = int((history[0] - now).total_seconds() + wait + 0.999)
-    if remaining > 0:
-        raise SendRefused(
-            ngettext(
-                "Wait %(seconds)d second before asking for another code or call.",
-                "Wait %(seconds)d seconds before asking for another code or call.",
-                remaining,
-            )
-            % {"seconds": remaining}
-        )
+    moment = now
+    while True:
+        # The sends still in the window at ``moment``, newest first.
+        recent = [sent for sent in history if sent > moment - window]
+        if len(recent) < FREE_SENDS:
+            return moment
+        wait = dt.timedelta(seconds=BACKOFF_FIRST_WAIT_SECONDS * 2 ** (len(recent) - FREE_SENDS))
+        if moment >= recent[0] + wait:
+            return moment
+        # Free when this wait is over, or sooner if the oldest send leaves the window first.
+        moment = min(recent[0] + wait, recent[-1] + window)
 
 
-def _reserve(sender: Sender, to_number: str, **fields: Any) -> Outbound:
+def _check_backoff(sender: Sender, to_number: str, budget: str) -> None:
+    free = _backoff_free_at(sender, to_number, budget)
+    if free > clock.now():
+        raise SendRefused(next_send_message(free))
+
+
+def _reserve(sender: Sender, to_number: str, budget: str, **fields: Any) -> Outbound:
     """Check every limit and write the text's or call's row, in one transaction.
 
     The limit counters stay locked until the row is written, so two sends racing at the
     last free one can't both pass, and the next send sees this one in its backoff history.
-    Nothing goes to the gateway until this has committed.
+    Nothing goes to the gateway until this has committed. A refusal rolls every count back.
     """
     with transaction.atomic():
-        _check_limits(sender, to_number)
-        _check_backoff(sender, to_number)
+        _check_limits(sender, to_number, budget)
+        # After the counters are locked: a send racing this one is in the history by now.
+        _check_backoff(sender, to_number, budget)
         # Run for real sends too, so a decoy's statements are a real send's. Every decoy has
         # a decoy_key: filtering on it lets the index find the few decoys, where status and
         # created_at alone scan every text ever sent, on every send.
@@ -164,6 +211,7 @@ def _reserve(sender: Sender, to_number: str, **fields: Any) -> Outbound:
             to_number=to_number,
             user=sender.user,
             decoy_key=sender.key if sender.decoy else "",
+            budget=budget,
             language=translation.get_language() or "en",
             **fields,
         )
@@ -180,7 +228,13 @@ def _gateway_for(sender: Sender) -> Gateway:
 def send_text(user: User | Sender, to_number: str, body: str, *, purpose: str) -> Outbound:
     sender = _as_sender(user)
     gateway = _gateway_for(sender)
-    outbound = _reserve(sender, to_number, channel=Outbound.Channel.TEXT, gateway=gateway.name)
+    outbound = _reserve(
+        sender,
+        to_number,
+        budget_of(purpose),
+        channel=Outbound.Channel.TEXT,
+        gateway=gateway.name,
+    )
     try:
         outbound.provider_id = gateway.send_text(outbound, body)
     except GatewayError as error:
@@ -205,6 +259,7 @@ def place_call(
     outbound = _reserve(
         sender,
         to_number,
+        budget_of(purpose),
         channel=Outbound.Channel.CALL,
         extension=extension,
         gateway=gateway.name,

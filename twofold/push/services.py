@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -24,6 +25,7 @@ from twofold.accounts.models import User
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.core.waits import Unit, Wait
 from twofold.fraud.services import blocked_message, has_open_fraud_alert, report_fraud
 from twofold.methods import authenticator_app, encryption
 from twofold.methods.models import RegisteredMethod
@@ -35,11 +37,11 @@ METHOD_KEY = authenticator_app.KEY
 CODE_DIGITS = 12
 # A poll's timestamp may be this far from the server's clock (replays are only good this long).
 POLL_CLOCK_SKEW_SECONDS = 120
-# MFA fatigue: after this many notifications in a row went unanswered or were denied,
-# no more are sent for PAUSE_MINUTES, so an attacker with the password can't wear the user down.
-FATIGUE_STREAK = 3
-FATIGUE_PAUSE_MINUTES = 15
-MAX_PER_HOUR = 10
+# Two rules, sized in settings.TWOFOLD_PUSH_LIMITS, each with its own message:
+# - MFA fatigue: after fatigue_streak notifications in a row went unanswered or were denied,
+#   none are sent for fatigue_pause_minutes, so an attacker with the password can't wear the
+#   user down. An approval ends the run.
+# - An hourly cap (per_hour), sized so that a day of approved sign-ins never meets it.
 
 Status = PushChallenge.Status
 Purpose = PushChallenge.Purpose
@@ -336,8 +338,7 @@ def send_decoy(seed: bytes, details: NotificationDetails) -> NotificationTicket:
     ``seed`` stands for the name), so the page and its long poll can't tell which accounts exist.
     """
     now = clock.now()
-    # Not a device id any app can have (those never hold a colon).
-    decoy_device = "decoy:" + hmac.new(seed, b"push-decoy", "sha256").hexdigest()[:32]
+    decoy_device = _decoy_device(seed)
     # Paused like a real account's after unanswered ones: the pause must not tell them apart.
     _refuse_when_fatigued(
         PushChallenge.objects.filter(user=None, device_id=decoy_device), None, now
@@ -347,6 +348,25 @@ def send_decoy(seed: bytes, details: NotificationDetails) -> NotificationTicket:
             user=None, device_id=decoy_device, status=Status.PENDING
         ).update(status=Status.REPLACED, answered_at=now)
         return _create_challenge(None, decoy_device, details, now)
+
+
+def _decoy_device(seed: bytes) -> str:
+    # Not a device id any app can have (those never hold a colon).
+    return "decoy:" + hmac.new(seed, b"push-decoy", "sha256").hexdigest()[:32]
+
+
+def refuse_when_paused(user: User | None, seed: bytes = b"") -> None:
+    """The fatigue pause and hourly cap alone (for ``user``, or the decoys of ``seed``).
+
+    For a caller that counts a limit of its own before sending: checked first, a paused
+    request is refused before it counts anywhere.
+    """
+    history = (
+        PushChallenge.objects.filter(user=user)
+        if user is not None
+        else PushChallenge.objects.filter(user=None, device_id=_decoy_device(seed))
+    )
+    _refuse_when_fatigued(history, user, clock.now())
 
 
 def _create_challenge(
@@ -379,14 +399,15 @@ def _create_challenge(
 def _refuse_when_fatigued(
     history: QuerySet[PushChallenge], user: User | None, now: dt.datetime
 ) -> None:
+    limits = settings.TWOFOLD_PUSH_LIMITS
+    per_hour, streak_needed = limits["per_hour"], limits["fatigue_streak"]
+    hour = dt.timedelta(hours=1)
     recent = list(
-        history.filter(created_at__gte=now - dt.timedelta(hours=1))
+        history.filter(created_at__gt=now - hour)
         .exclude(purpose=Purpose.ACTIVATION_TEST)
         .order_by("-created_at")
-        .only("status", "expires_at", "created_at")[:MAX_PER_HOUR]
+        .only("status", "expires_at", "created_at")[: max(per_hour, streak_needed)]
     )
-    if len(recent) >= MAX_PER_HOUR:
-        _throttled(user, recent[-1].created_at + dt.timedelta(hours=1) - now)
     # Counted back to the last approval. A pending one counts too: sending this one replaces
     # it unanswered, so re-sending before the last expires can't dodge the pause.
     streak = 0
@@ -394,27 +415,69 @@ def _refuse_when_fatigued(
         if challenge.status in _ANSWERED:
             break
         streak += 1
-    if streak >= FATIGUE_STREAK:
-        resume = recent[0].created_at + dt.timedelta(minutes=FATIGUE_PAUSE_MINUTES)
-        if resume > now:
-            _throttled(user, resume - now)
-
-
-def _throttled(user: User | None, wait: dt.timedelta) -> None:
-    minutes = max(1, int(wait.total_seconds() + 59) // 60)
-    record_event(AuditEvent.Kind.PUSH_THROTTLED, user=user, minutes=minutes)
-    raise PushRefused(
-        429,
-        "rate_limited",
-        ngettext(
-            "Several notifications went unanswered or were denied, so none are sent for "
-            "%(minutes)d minute. Use another way to sign in, or wait.",
-            "Several notifications went unanswered or were denied, so none are sent for "
-            "%(minutes)d minutes. Use another way to sign in, or wait.",
-            minutes,
-        )
-        % {"minutes": minutes},
+    paused_until = (
+        recent[0].created_at + dt.timedelta(minutes=limits["fatigue_pause_minutes"])
+        if streak >= streak_needed
+        else now
     )
+    # The oldest of the last per_hour leaves the hour then, and one more may be sent.
+    capped_until = recent[per_hour - 1].created_at + hour if len(recent) >= per_hour else now
+    # Both may hold: the message is the one that lasts longer, so its wait is the truth.
+    if capped_until > now and capped_until >= paused_until:
+        _refuse(user, capped_until, now, "hourly cap", _capped_message(per_hour, capped_until))
+    if paused_until > now:
+        minutes = _minutes(paused_until - now)
+        _refuse(user, paused_until, now, "fatigue", _fatigue_message(minutes))
+
+
+def _minutes(wait: dt.timedelta) -> int:
+    return max(1, math.ceil(wait.total_seconds() / 60))
+
+
+def _refuse(
+    user: User | None, until: dt.datetime, now: dt.datetime, rule: str, message: str
+) -> NoReturn:
+    record_event(
+        AuditEvent.Kind.PUSH_THROTTLED, user=user, minutes=_minutes(until - now), rule=rule
+    )
+    raise PushRefused(429, "rate_limited", message)
+
+
+def _fatigue_message(minutes: int) -> str:
+    return ngettext(
+        "Several notifications in a row went unanswered or were denied, so none are sent "
+        "for %(minutes)d minute. Use another way to verify, or wait.",
+        "Several notifications in a row went unanswered or were denied, so none are sent "
+        "for %(minutes)d minutes. Use another way to verify, or wait.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _capped_message(per_hour: int, until: dt.datetime) -> str:
+    cap = ngettext(
+        "At most %(count)d notification can be sent an hour, and it was.",
+        "At most %(count)d notifications can be sent an hour, and they were.",
+        per_hour,
+    ) % {"count": per_hour}
+    return cap + " " + next_notification_message(until)
+
+
+def next_notification_message(at: dt.datetime) -> str:
+    """When the next notification can be asked for, as a sentence in the person's language."""
+    wait = Wait.until(at)
+    if wait.unit is Unit.SECONDS:
+        return ngettext(
+            "You can ask for the next one in %(count)d second.",
+            "You can ask for the next one in %(count)d seconds.",
+            wait.count,
+        ) % {"count": wait.count}
+    if wait.unit is Unit.MINUTES:
+        return ngettext(
+            "You can ask for the next one in %(count)d minute.",
+            "You can ask for the next one in %(count)d minutes.",
+            wait.count,
+        ) % {"count": wait.count}
+    return _("You can ask for the next one after %(time)s.") % {"time": wait.moment}
 
 
 @dataclass(frozen=True)

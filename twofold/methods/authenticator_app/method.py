@@ -206,9 +206,11 @@ class AuthenticatorAppMethod(SecurityMethod):
             return {"codes_only": True}
         if has_open_fraud_alert(method.user):
             raise ChallengeRefused(blocked_message(), blocked=True)
-        if purpose == Purpose.PASSWORD_RESET:
-            _count_reset_notification(f"user:{method.user_id}")
         try:
+            if purpose == Purpose.PASSWORD_RESET:
+                # Paused first: a request the pause refuses must not count for the hour.
+                push.refuse_when_paused(method.user)
+                _count_reset_notification(f"user:{method.user_id}")
             ticket = push.send_notification(
                 method.user, method.data["device_id"], _notification_details(request, purpose)
             )
@@ -287,8 +289,9 @@ class AuthenticatorAppMethod(SecurityMethod):
         # seed), stored, expiring and replaced like them: the page and its long poll look the same.
         # The same hourly count as a real account's, keyed by the name the seed stands for,
         # and the same fatigue pause (see send_decoy).
-        _count_reset_notification(f"decoy:{seed.hex()}")
         try:
+            push.refuse_when_paused(None, seed)
+            _count_reset_notification(f"decoy:{seed.hex()}")
             ticket = push.send_decoy(seed, push.NotificationDetails(Purpose.PASSWORD_RESET))
         except push.PushRefused as refused:
             raise ChallengeRefused(refused.message) from None
@@ -354,12 +357,16 @@ RESET_NOTIFICATIONS_PER_HOUR = 3
 def _count_reset_notification(identity: str) -> None:
     try:
         ratelimit.take(Limit("reset-push", identity, 3600, RESET_NOTIFICATIONS_PER_HOUR))
-    except LimitReached:
+    except LimitReached as reached:
+        # Counted in the database, so retry_at is the real end of the hour, the same for a
+        # real account and a made-up one.
+        when = (
+            push.next_notification_message(reached.retry_at)
+            if reached.retry_at is not None
+            else _("Use another way to verify.")
+        )
         raise ChallengeRefused(
-            _(
-                "Several notifications were sent for password resets. "
-                "Wait an hour or use another way."
-            )
+            _("Several notifications were sent for password resets.") + " " + when
         ) from None
 
 

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from twofold.core import clock, ratelimit
 from twofold.core.ratelimit import Limit, LimitReached
+from twofold.core.waits import Unit, Wait
 from twofold.methods import codes
 from twofold.methods.base import ChallengeRefused, NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.email.forms import SEND, EmailAddressForm, EmailCodeForm
@@ -39,6 +40,26 @@ def mask_address(address: str) -> str:
     """ad•••@contoso.example"""
     local, _, domain = address.partition("@")
     return f"{local[:2]}\u2022\u2022\u2022@{domain}"
+
+
+def next_email_message(at: dt.datetime | None) -> str:
+    """When another email can be asked for, from the limits' real windows."""
+    if at is None:
+        return _("No more emails can be sent. Use another way.")
+    wait = Wait.until(at)
+    if wait.unit is Unit.SECONDS:
+        return ngettext(
+            "You can ask for another email in %(count)d second.",
+            "You can ask for another email in %(count)d seconds.",
+            wait.count,
+        ) % {"count": wait.count}
+    if wait.unit is Unit.MINUTES:
+        return ngettext(
+            "You can ask for another email in %(count)d minute.",
+            "You can ask for another email in %(count)d minutes.",
+            wait.count,
+        ) % {"count": wait.count}
+    return _("You can ask for another email after %(time)s.") % {"time": wait.moment}
 
 
 class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
@@ -155,9 +176,9 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
                 Limit("email-address", address_key, 3600, SENDS_PER_ADDRESS_HOUR),
                 Limit("email-user", user_key, 3600, SENDS_PER_USER_HOUR),
             )
-        except LimitReached:
+        except LimitReached as reached:
             raise VerificationFailed(
-                _("Too many emails were sent. Wait an hour or use another way.")
+                _("Too many emails were sent.") + " " + next_email_message(reached.retry_at)
             ) from None
         code = codes.new_code()
         organisation = settings.TWOFOLD_ORGANISATION_NAME

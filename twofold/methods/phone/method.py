@@ -227,7 +227,11 @@ class CallMethod(PhoneMethod):
         number, extension = self._destination(pending, cleaned_data)
         self._check_region(number)
         self._check_not_registered(user, number, extension)
-        return {"number": number, "extension": extension, **self._call(user, number, extension)}
+        return {
+            "number": number,
+            "extension": extension,
+            **self._call(user, number, extension, "registration"),
+        }
 
     def finish_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
@@ -247,7 +251,7 @@ class CallMethod(PhoneMethod):
         data = method.data
         try:
             return self._call(
-                _sender(method.user, purpose), data["number"], data.get("extension", "")
+                _sender(method.user, purpose), data["number"], data.get("extension", ""), purpose
             )
         except VerificationFailed as refused:
             raise ChallengeRefused(refused.message) from None
@@ -256,7 +260,7 @@ class CallMethod(PhoneMethod):
         # A real call's limits, backoff and row, to the typed number; no phone rings.
         sender = messaging.Sender.for_name(None, codes.reset_sender_key(seed))
         try:
-            return self._call(sender, _typed_number(self.key, contact), "")
+            return self._call(sender, _typed_number(self.key, contact), "", Purpose.PASSWORD_RESET)
         except VerificationFailed as refused:
             raise ChallengeRefused(refused.message) from None
 
@@ -290,10 +294,13 @@ class CallMethod(PhoneMethod):
     ) -> tuple[str, str]:
         return cleaned_data["e164"], ""
 
-    def _call(self, user: User | messaging.Sender, number: str, extension: str) -> dict[str, Any]:
+    def _call(
+        self, user: User | messaging.Sender, number: str, extension: str, purpose: str
+    ) -> dict[str, Any]:
         try:
+            # The purpose picks the call's budget of limits (see messaging.budget_of).
             call = messaging.place_call(
-                user, number, extension, purpose="verification", script=call_keys.call_script()
+                user, number, extension, purpose=purpose, script=call_keys.call_script()
             )
         except messaging.SendRefused as refused:
             raise VerificationFailed(refused.message) from None
