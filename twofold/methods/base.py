@@ -82,8 +82,11 @@ class SecurityMethod(ABC):
     # different authenticator app"), when policy allows it.
     fallback_key: ClassVar[str | None] = None
 
-    def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
-        """The registration form (a method may shape it per user or policy)."""
+    def make_registration_form(
+        self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None
+    ) -> forms.Form:
+        """The registration form (a method may shape it per user, policy or the ``pending``
+        registration, e.g. whether a code was sent yet)."""
         return self.registration_form(data)
 
     def make_challenge_form(self, state: dict[str, Any], data: Any = None) -> forms.Form:

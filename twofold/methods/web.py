@@ -32,6 +32,9 @@ from twofold.methods.models import RegisteredMethod
 from twofold.methods.purposes import Purpose
 from twofold.policy.services import is_allowed, usable_registered_methods
 
+# The registration post that drops the pending state: "Use a different number/address".
+START_OVER = "start_over"
+
 
 def pending_registration(
     request: HttpRequest, method: SecurityMethod, user: User
@@ -63,6 +66,11 @@ def forget_pending_registration(request: HttpRequest, method: SecurityMethod) ->
     request.session[SESSION_PENDING_REGISTRATIONS] = stored
 
 
+def forget_pending_registrations(request: HttpRequest) -> None:
+    """Drop every registration in progress (choosing a different method leaves them)."""
+    request.session.pop(SESSION_PENDING_REGISTRATIONS, None)
+
+
 def registration_context(
     request: HttpRequest,
     method: SecurityMethod,
@@ -70,14 +78,18 @@ def registration_context(
     form: forms.Form | None = None,
     *,
     add_url_name: str,
+    submit_label: str,
 ) -> dict[str, Any]:
     """The registration page's context; ``add_url_name`` adds a method in the caller's flow
-    (the wizard or Security info), and links to the method's fallback stay in that flow."""
+    (the wizard or Security info), and links to the method's fallback stay in that flow.
+    ``submit_label`` is the page's button ("Next", "Add"), which the steps' copy names."""
     pending = pending_registration(request, method, user)
     return {
         "method": method,
-        "form": form or method.make_registration_form(user),
+        "form": form or method.make_registration_form(user, pending=pending),
         "fallback_url": _fallback_url(method, user, add_url_name),
+        "submit_label": submit_label,
+        "start_over": START_OVER,
         **method.registration_context(user, pending, request),
     }
 
@@ -92,11 +104,13 @@ def _fallback_url(method: SecurityMethod, user: User, add_url_name: str) -> str:
 
 @dataclass
 class RegistrationPost:
-    """What a registration post came to: saved, a step taken (code sent), or refused."""
+    """What a registration post came to: saved, a step taken (code sent), started over
+    (the page shows its empty form again), or refused."""
 
     form: forms.Form
     registered: RegisteredMethod | None = None
     advanced: bool = False
+    started_over: bool = False
 
     @property
     def status(self) -> int:
@@ -105,15 +119,21 @@ class RegistrationPost:
 
 def try_register(request: HttpRequest, method: SecurityMethod, user: User) -> RegistrationPost:
     """Validate the posted registration form; take the next step or save the method."""
-    form = method.make_registration_form(user, request.POST)
+    if request.POST.get("action") == START_OVER:
+        # "Use a different number": the number or address a code went to is dropped.
+        forget_pending_registration(request, method)
+        return RegistrationPost(method.make_registration_form(user), started_over=True)
+    pending = pending_registration(request, method, user)
+    form = method.make_registration_form(user, request.POST, pending=pending)
     if not form.is_valid():
         return RegistrationPost(form)
-    pending = pending_registration(request, method, user)
     try:
         advanced = method.advance_registration(user, pending, form.cleaned_data, clock.now())
         if advanced is not None:
             _store_pending_registration(request, method, advanced)
-            return RegistrationPost(method.make_registration_form(user), advanced=True)
+            return RegistrationPost(
+                method.make_registration_form(user, pending=advanced), advanced=True
+            )
         registered = register_method(user, method, pending, form.cleaned_data, request=request)
     except VerificationFailed as failure:
         form.add_error(None, failure.message)

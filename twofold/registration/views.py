@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -19,9 +21,14 @@ from twofold.apppasswords.services import allowed as app_passwords_allowed
 from twofold.apppasswords.views import create_from_post
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
+from twofold.methods.base import SecurityMethod
 from twofold.methods.flows import method_of
 from twofold.methods.models import RegisteredMethod
-from twofold.methods.web import registration_context, try_register
+from twofold.methods.web import (
+    forget_pending_registrations,
+    registration_context,
+    try_register,
+)
 from twofold.policy.services import (
     mark_info_confirmed,
     may_postpone_registration,
@@ -83,22 +90,17 @@ class AddMethodView(View):
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         method = self._method(request, key)
-        return self._render(
-            request,
-            registration_context(
-                request, method, _user(request), add_url_name="registration_add_method"
-            ),
-        )
+        return self._render(request, _registration_context(request, method))
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         user = _user(request)
         method = self._method(request, key)
         outcome = try_register(request, method, user)
+        if outcome.started_over:
+            return redirect(request.path)
         registered = outcome.registered
         if registered is None:
-            context = registration_context(
-                request, method, user, outcome.form, add_url_name="registration_add_method"
-            )
+            context = _registration_context(request, method, outcome.form)
             return self._render(request, context, status=outcome.status)
         request.session[SESSION_WIZARD_ADDED] = [*_added_ids(request), registered.pk]
         if registration_needs(user).satisfied:
@@ -125,10 +127,25 @@ class AddMethodView(View):
         return render(request, self.template_name, context, status=status)
 
 
+def _registration_context(
+    request: HttpRequest, method: SecurityMethod, form: forms.Form | None = None
+) -> dict[str, Any]:
+    return registration_context(
+        request,
+        method,
+        _user(request),
+        form,
+        add_url_name="registration_add_method",
+        submit_label=_("Next"),
+    )
+
+
 @login_required
 @never_cache
 def choose_method(request: HttpRequest) -> HttpResponse:
     """I want to set up a different method."""
+    # A number or address a code went to stays behind: the next method starts afresh.
+    forget_pending_registrations(request)
     methods = methods_that_help(_user(request))
     return render(request, "registration/choose.html", {"methods": methods})
 

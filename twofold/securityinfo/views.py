@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -21,6 +22,7 @@ from twofold.accounts.sessions import SESSION_SIGNED_IN_AT
 from twofold.apppasswords.services import allowed as app_passwords_allowed
 from twofold.core import clock
 from twofold.core.redirects import asks_to_resend, safe_next, without_resend
+from twofold.methods.base import SecurityMethod
 from twofold.methods.flows import delete_method, method_of, set_default_method
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.purposes import Purpose
@@ -125,27 +127,33 @@ class AddMethodView(View):
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         method = self._method(request, key)
-        return render(
-            request,
-            self.template_name,
-            registration_context(
-                request, method, _user(request), add_url_name="securityinfo_add_method"
-            ),
-        )
+        return render(request, self.template_name, self._context(request, method))
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         user = _user(request)
         method = self._method(request, key)
         outcome = try_register(request, method, user)
+        if outcome.started_over:
+            return redirect(request.path)
         if outcome.registered is None:
-            context = registration_context(
-                request, method, user, outcome.form, add_url_name="securityinfo_add_method"
-            )
+            context = self._context(request, method, outcome.form)
             return render(request, self.template_name, context, status=outcome.status)
         messages.success(
             request, _("%(method)s was added to your security info.") % {"method": method.name}
         )
         return redirect("securityinfo_show_page")
+
+    def _context(
+        self, request: HttpRequest, method: SecurityMethod, form: forms.Form | None = None
+    ) -> dict[str, Any]:
+        return registration_context(
+            request,
+            method,
+            _user(request),
+            form,
+            add_url_name="securityinfo_add_method",
+            submit_label=_("Add"),
+        )
 
     def _method(self, request: HttpRequest, key: str) -> Any:
         method = get_method(key)

@@ -139,7 +139,7 @@ class AuthenticatorAppMethod(SecurityMethod):
             raise VerificationFailed(
                 _(
                     "The app hasn't been added yet. Scan the QR code with Twofold Authenticator "
-                    "(or enter the code and URL), then select Next."
+                    "(or enter the code and URL), then continue."
                 )
             )
         if not notifications_on():
@@ -167,14 +167,14 @@ class AuthenticatorAppMethod(SecurityMethod):
             return self._finish_with_code(user, pending, cleaned_data, now)
         challenge_id = pending.get("challenge_id")
         if not challenge_id:
-            raise NotAnsweredYet(_("First add the account in the app, then select Next."))
+            raise NotAnsweredYet(_("First add the account in the app, then continue."))
         status = push.outcome(challenge_id, user, now)
         if status in (Status.DENIED, Status.WRONG_NUMBER, Status.FRAUD_REPORTED):
             raise VerificationFailed(_test_answer_message(status))
         if status != Status.APPROVED:
             raise NotAnsweredYet(
                 _test_answer_message(status)
-                or _("Approve the notification in the app, then select Next.")
+                or _("Approve the notification in the app, then continue.")
             )
         activation = push.activation_of(pending["activation_id"], user)
         if activation is None or not push.consume_approval(

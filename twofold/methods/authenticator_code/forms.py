@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +49,12 @@ class RegisterAuthenticatorForm(forms.Form):
         help_text=_("For example: work phone. Helps you tell your devices apart."),
     )
     code = CodeField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The steps above the field (the QR code, "Can't scan the QR code?") come first in
+        # reading and tab order: focusing the field would skip them.
+        self.fields["code"].widget.attrs.pop("autofocus", None)
 
 
 class AuthenticatorCodeForm(forms.Form):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from twofold.methods.authenticator_code.forms import CodeField
 
 SEND = "send"
+# Sends again to the address kept with the pending registration: nothing is typed.
+RESEND = "resend"
 
 
 class EmailAddressForm(forms.Form):
@@ -23,11 +25,20 @@ class EmailAddressForm(forms.Form):
     )
     code = forms.CharField(label=_("Code"), max_length=20, required=False)
 
+    def __init__(self, *args: Any, code_sent: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.code_sent = code_sent
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("action") == SEND:
             if not data.get("email") and not self.has_error("email"):
                 self.add_error("email", _("Enter your email address."))
+        elif data.get("action") == RESEND:
+            pass
+        elif not self.code_sent:
+            # The code field shows only once a code went out: say what comes first.
+            self.add_error(None, _("Send a code first, then enter it here."))
         else:
             field = CodeField(required_message=_("Enter the 6-digit code from the email."))
             try:

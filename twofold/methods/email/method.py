@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.conf import settings
 from django.core.mail import send_mail
 from django.http import HttpRequest
@@ -17,7 +18,7 @@ from twofold.core.ratelimit import Limit, LimitReached
 from twofold.core.waits import Unit, Wait
 from twofold.methods import codes
 from twofold.methods.base import ChallengeRefused, NewMethod, SecurityMethod, VerificationFailed
-from twofold.methods.email.forms import SEND, EmailAddressForm, EmailCodeForm
+from twofold.methods.email.forms import RESEND, SEND, EmailAddressForm, EmailCodeForm
 from twofold.methods.purposes import Purpose
 
 if TYPE_CHECKING:
@@ -82,6 +83,11 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {}
 
+    def make_registration_form(
+        self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None
+    ) -> forms.Form:
+        return EmailAddressForm(data, code_sent="code_hash" in (pending or {}))
+
     def registration_context(
         self, user: User, pending: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
@@ -91,7 +97,16 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     def advance_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any] | None:
-        if cleaned_data.get("action") != SEND:
+        action = cleaned_data.get("action")
+        if action == RESEND:
+            # The address the first code went to, kept server-side; the same limits apply.
+            if "code_hash" not in pending:
+                raise VerificationFailed(_("Enter your email address first."))
+            return {
+                "email": pending["email"],
+                **self._send_code(str(user.pk), pending["email"], now),
+            }
+        if action != SEND:
             return None
         address = cleaned_data["email"].strip().lower()
         if address == user.username or address == (user.email or "").lower():

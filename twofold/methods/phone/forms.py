@@ -10,6 +10,8 @@ from twofold.methods.authenticator_code.forms import CodeField
 from twofold.methods.phone import numbers
 
 SEND = "send"
+# Sends again to the number kept with the pending registration: nothing is typed.
+RESEND = "resend"
 
 
 class PhoneNumberForm(forms.Form):
@@ -28,8 +30,9 @@ class PhoneNumberForm(forms.Form):
     )
     code = forms.CharField(label=_("Code"), max_length=20, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, code_sent: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.code_sent = code_sent
         self.fields["region"].choices = numbers.region_choices()  # type: ignore[attr-defined]
         self.fields["code"].widget.attrs.update(
             {"autocomplete": "one-time-code", "inputmode": "numeric"}
@@ -49,6 +52,11 @@ class PhoneNumberForm(forms.Form):
                     self.add_error("number", error)
             else:
                 self.add_error("region", _("Choose your country or region."))
+        elif data.get("action") == RESEND:
+            pass
+        elif self.code_required and not self.code_sent:
+            # The code field shows only once a code went out: say what comes first.
+            self.add_error(None, _("Send a code first, then enter it here."))
         elif self.code_required:
             code_field = CodeField(required_message=_("Enter the 6-digit code from the text."))
             try:

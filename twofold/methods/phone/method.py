@@ -29,6 +29,7 @@ from twofold.methods.models import RegisteredMethod
 from twofold.methods.phone import keys as call_keys
 from twofold.methods.phone import numbers
 from twofold.methods.phone.forms import (
+    RESEND,
     SEND,
     CallAnswerForm,
     CallRegistrationForm,
@@ -131,12 +132,21 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     registration_template = "methods/phone/register.html"
     challenge_template = "methods/phone/challenge_text.html"
 
+    def make_registration_form(
+        self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None
+    ) -> forms.Form:
+        return PhoneNumberForm(data, code_sent=_contacted(pending or {}))
+
     def advance_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any] | None:
-        if cleaned_data.get("action") != SEND:
+        action = cleaned_data.get("action")
+        if action == RESEND:
+            number = _contacted_number(pending)
+        elif action == SEND:
+            number = cleaned_data["e164"]
+        else:
             return None
-        number = cleaned_data["e164"]
         self._check_region(number)
         self._check_not_registered(user, number)
         return {"number": number, **self._send_code(user, number, now, purpose="registration")}
@@ -222,9 +232,14 @@ class CallMethod(PhoneMethod):
     def advance_registration(
         self, user: User, pending: dict[str, Any], cleaned_data: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any] | None:
-        if cleaned_data.get("action") != SEND:
+        action = cleaned_data.get("action")
+        if action == RESEND:
+            # The number the first call went to, kept server-side; the same limits apply.
+            number, extension = _contacted_number(pending), pending.get("extension", "")
+        elif action == SEND:
+            number, extension = self._destination(pending, cleaned_data)
+        else:
             return None
-        number, extension = self._destination(pending, cleaned_data)
         self._check_region(number)
         self._check_not_registered(user, number, extension)
         return {
@@ -359,6 +374,13 @@ def masked_or_empty(number: str) -> str:
 
 def _contacted(pending: dict[str, Any]) -> bool:
     return "code_hash" in pending or "call_token" in pending
+
+
+def _contacted_number(pending: dict[str, Any]) -> str:
+    """The number a registration's first text or call went to, for sending again."""
+    if not _contacted(pending) or not pending.get("number"):
+        raise VerificationFailed(_("Enter your phone number first."))
+    return str(pending["number"])
 
 
 def _check_call(user: User, state: dict[str, Any]) -> None:

@@ -62,7 +62,9 @@ class SecurityQuestionsMethod(SecurityMethod):
     registration_template = "methods/security_questions/register.html"
     challenge_template = "methods/security_questions/challenge.html"
 
-    def make_registration_form(self, user: User, data: Any = None) -> forms.Form:
+    def make_registration_form(
+        self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None
+    ) -> forms.Form:
         to_register, _to_ask = _policy_counts()
         return ChooseQuestionsForm(available_questions(), to_register, data)
 

@@ -1,0 +1,49 @@
+"""The wizard's and Security info's registration pages: every step has a way on."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.conftest import sign_in
+from twofold.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_authenticator_page_leaves_the_focus_where_reading_starts(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    page = client.get("/setup/method/authenticator_code/").content.decode()
+    assert "Can&#x27;t scan the QR code?" in page or "Can't scan the QR code?" in page
+    assert 'name="code"' in page
+    assert "autofocus" not in page, "the code field must not skip the steps above it"
+
+
+def test_resend_reuses_the_pending_number(adele: User) -> None:
+    from twofold.messaging.models import Outbound
+
+    client = Client()
+    sign_in(client, adele)
+    path = "/setup/method/phone_text/"
+    client.post(path, {"action": "send", "region": "NL", "number": "0612345678"})
+    again = client.post(path, {"action": "resend"})
+    assert again.status_code == 200
+    assert list(Outbound.objects.values_list("to_number", flat=True)) == ["+31612345678"] * 2
+
+
+def test_use_a_different_number_shows_the_empty_form_again(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    path = "/setup/method/phone_text/"
+    client.post(path, {"action": "send", "region": "NL", "number": "0612345678"})
+    assert client.post(path, {"action": "start_over"})["Location"] == path
+    assert 'name="number"' in client.get(path).content.decode()
+
+
+def test_next_before_send_code_says_to_send_a_code_first(adele: User) -> None:
+    client = Client()
+    sign_in(client, adele)
+    response = client.post("/setup/method/email/", {"code": ""})
+    assert response.status_code == 400
+    assert "Send a code first, then enter it here." in response.content.decode()
