@@ -27,7 +27,7 @@ from tests.e2e.journey import (
 
 pytestmark = pytest.mark.browser
 
-JOURNEY_USER, REPLAY_USER, LOCKOUT_USER, BYPASS_USER, MALFORMED_USER = E2E_USERS
+JOURNEY_USER, REPLAY_USER, LOCKOUT_USER, BYPASS_USER, MALFORMED_USER = E2E_USERS[:5]
 
 WRONG_CODE = "That code didn't work."
 TOO_MANY = "Too many wrong codes."

@@ -169,3 +169,19 @@ def test_authenticator_app_links_to_its_fallback_inside_security_info(client: Cl
     page = client.get("/security-info/add/authenticator_app/")
     assert page.status_code == 200
     assert b'href="/security-info/add/authenticator_code/"' in page.content
+
+
+def test_the_table_marks_the_default_and_says_never_for_an_unused_method(
+    client: Client, adele: User, add_authenticator
+) -> None:
+    tablet, _secret = add_authenticator(adele, "tablet")
+    # Registering counts as a use; a method added by an administrator has never been used.
+    RegisteredMethod.objects.filter(pk=tablet.pk).update(last_used_at=None)
+    page = client.get("/security-info/").content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
+    phone_row = next(row for row in rows if "phone" in row)
+    tablet_row = next(row for row in rows if "tablet" in row)
+    assert 'class="badge">Default<' in phone_row
+    assert "Default" not in tablet_row
+    assert "Never" in tablet_row
+    assert "Never" not in phone_row

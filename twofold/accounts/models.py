@@ -34,7 +34,7 @@ class User(AbstractUser):
     """An organisation's work account; ``username`` holds the user principal name."""
 
     username = models.CharField(
-        _("user principal name"),
+        _("sign-in name"),
         max_length=MAX_LENGTH,
         unique=True,
         validators=[validate_principal_name],

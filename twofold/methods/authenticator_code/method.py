@@ -75,7 +75,7 @@ class AuthenticatorCodeMethod(SecurityMethod):
         method.counter = step
 
     def describe(self, method: RegisteredMethod) -> str:
-        return method.label or _("Verification code")
+        return method.label or _("Other authenticator app")
 
 
 def _wrong_code_message() -> str:
