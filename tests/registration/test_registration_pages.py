@@ -80,3 +80,21 @@ def test_second_tab_submitting_a_code_after_the_wizard_goes_to_security_info(
     assert response.status_code == 302
     assert response["Location"] == "/security-info/"
     assert not adele.security_methods.filter(kind="phone_text").exists()
+
+
+RESET_ONLY = "Used only to reset your password, not to sign in."
+
+
+def test_reset_only_methods_say_so_in_the_wizard(adele: User) -> None:
+    from twofold.registration.services import methods_that_help
+
+    client = Client()
+    sign_in(client, adele)
+    offered = methods_that_help(adele)
+    reset_only = [method for method in offered if not method.for_two_step]
+    assert reset_only, "the default policy offers a method for password reset only"
+    assert client.get("/setup/choose/").content.decode().count(RESET_ONLY) == len(reset_only)
+    assert RESET_ONLY in client.get("/setup/method/email/").content.decode()
+    assert RESET_ONLY in client.get("/setup/method/security_questions/").content.decode()
+    assert RESET_ONLY not in client.get("/setup/method/phone_text/").content.decode()
+    assert RESET_ONLY not in client.get("/setup/method/authenticator_code/").content.decode()
