@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twofold.accounts.models import User
 from twofold.methods.base import SecurityMethod
+from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method, methods_in_suggested_order
 from twofold.policy.services import (
     RegistrationNeeds,
@@ -38,3 +39,10 @@ def remaining_steps(needs: RegistrationNeeds) -> int:
 
 def method_by_key(key: str) -> SecurityMethod | None:
     return get_method(key)
+
+
+def wizard_finished(user: User) -> bool:
+    """The person has security info and nothing more is asked: the wizard has no step left."""
+    return (
+        registration_needs(user).satisfied and RegisteredMethod.objects.filter(user=user).exists()
+    )

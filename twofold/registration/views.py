@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -36,7 +39,12 @@ from twofold.policy.services import (
     postpone_registration,
     registration_needs,
 )
-from twofold.registration.services import method_by_key, methods_that_help, remaining_steps
+from twofold.registration.services import (
+    method_by_key,
+    methods_that_help,
+    remaining_steps,
+    wizard_finished,
+)
 from twofold.securityinfo.views import requires_step_up
 
 protected = method_decorator([login_required, never_cache], name="dispatch")
@@ -53,6 +61,27 @@ def _user(request: HttpRequest) -> User:
 
 def _added_ids(request: HttpRequest) -> list[int]:
     return list(request.session.get(SESSION_WIZARD_ADDED, []))
+
+
+def _to_security_info(request: HttpRequest) -> HttpResponse:
+    """A wizard page opened (or submitted from another tab) once the wizard is over."""
+    messages.info(
+        request,
+        _("Your security info is already set up. You can add or change methods here."),
+    )
+    return redirect("securityinfo_show_page")
+
+
+def wizard_still_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Once the wizard is over its pages lead to Security info, before any verification."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if wizard_finished(_user(request)):
+            return _to_security_info(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @protected
@@ -84,7 +113,9 @@ class ShowStartView(View):
         )
 
 
-@protected_step_up
+@method_decorator(
+    [login_required, never_cache, wizard_still_open, requires_step_up], name="dispatch"
+)
 class AddMethodView(View):
     template_name = "registration/method.html"
 
@@ -142,6 +173,7 @@ def _registration_context(
 
 @login_required
 @never_cache
+@wizard_still_open
 def choose_method(request: HttpRequest) -> HttpResponse:
     """I want to set up a different method."""
     # A number or address a code went to stays behind: the next method starts afresh.
