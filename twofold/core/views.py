@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from twofold.core import shared_cache
 from twofold.core.network import is_loopback_request
+from twofold.registration.services import registration_reminder
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,8 @@ logger = logging.getLogger(__name__)
 @login_required
 @never_cache
 def show_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    reminder = registration_reminder(request.user)  # type: ignore[arg-type]
+    return render(request, "core/home.html", {"reminder": reminder})
 
 
 @require_GET

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from twofold.accounts.models import User
 from twofold.methods.base import SecurityMethod
 from twofold.methods.models import RegisteredMethod
@@ -9,6 +11,7 @@ from twofold.methods.registry import get_method, methods_in_suggested_order
 from twofold.policy.services import (
     RegistrationNeeds,
     allowed_methods,
+    may_postpone_registration,
     registration_needs,
     usable_registered_methods,
 )
@@ -46,3 +49,18 @@ def wizard_finished(user: User) -> bool:
     return (
         registration_needs(user).satisfied and RegisteredMethod.objects.filter(user=user).exists()
     )
+
+
+@dataclass(frozen=True)
+class RegistrationReminder:
+    """What My account tells someone who put registration off: what is missing, and until when."""
+
+    needs: RegistrationNeeds
+    days_left: int
+
+
+def registration_reminder(user: User) -> RegistrationReminder | None:
+    needs = registration_needs(user)
+    if needs.satisfied:
+        return None
+    return RegistrationReminder(needs=needs, days_left=may_postpone_registration(user))
