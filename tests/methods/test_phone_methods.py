@@ -334,3 +334,19 @@ def test_reloading_after_send_a_new_code_sends_nothing_more(lee: User, clock: Fr
     for _ in range(3):
         assert client.get(response["Location"]).status_code == 200
     assert Outbound.objects.filter(channel="text").count() == texts + 1, "reloads send nothing"
+
+
+def test_an_expired_registration_code_says_it_expired(lee: User, clock: FrozenClock) -> None:
+    client = Client()
+    sign_in(client, lee)
+    client.post(
+        "/setup/method/phone_text/", {"action": "send", "region": "NL", "number": "0612345678"}
+    )
+    code = devphone_code(client)
+    clock.advance(6 * 60)
+    response = client.post("/setup/method/phone_text/", {"code": code})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This code has expired. Send a new code and use that one." in page
+    assert "isn&#x27;t right" not in page
+    assert not RegisteredMethod.objects.filter(user=lee, kind="phone_text").exists()
