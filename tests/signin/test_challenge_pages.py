@@ -13,6 +13,7 @@ from tests.conftest import DEFAULT_PASSWORD
 from tests.methods.test_phone_methods import press, register_call
 from tests.push.conftest import register_device
 from twofold.accounts.models import User
+from twofold.fraud.services import report_fraud
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,17 @@ def test_the_notification_page_keeps_verify_inside_the_code_block(adele: User, c
     assert 'name="code"' in details.group(1)
     assert VERIFY_BUTTON.search(details.group(1)), "Verify sits with the code field"
     assert len(VERIFY_BUTTON.findall(page)) == 1, "and nowhere else"
+
+
+def test_a_code_page_blocked_by_a_fraud_report_says_so_and_asks_for_nothing(
+    adele: User, add_authenticator: Any
+) -> None:
+    add_authenticator(adele)
+    client = password_step(adele)
+    assert 'name="code"' in client.get("/signin/verify/").content.decode()
+    report_fraud(adele, source="phone call")
+    page = client.get("/signin/verify/").content.decode()
+    assert page.count("blocked for this account") == 1
+    assert "Contact your administrator" in page
+    assert 'name="code"' not in page
+    assert not VERIFY_BUTTON.search(page)
