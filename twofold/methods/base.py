@@ -145,6 +145,12 @@ class SecurityMethod(ABC):
         """What the challenge page shows besides the form."""
         return {}
 
+    def page_verify_button(self, context: dict[str, Any]) -> bool:
+        """Whether the page's own Verify button goes below the challenge: only when there is
+        a field to submit. A method whose page submits by itself (a security key) or keeps
+        its button beside a folded-away field (a notification's code) says no."""
+        return True
+
     def challenge_still_open(self, state: dict[str, Any], now: dt.datetime) -> bool:
         """Whether a reload may reuse this challenge instead of beginning (sending) anew."""
         return False

@@ -20,7 +20,7 @@ from twofold.accounts.sessions import SESSION_PENDING_CHALLENGES
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
-from twofold.fraud.services import has_open_fraud_alert_for
+from twofold.fraud.services import blocked_message, has_open_fraud_alert_for
 from twofold.methods import codes, encryption
 from twofold.methods.base import ChallengeRefused, SecurityMethod, VerificationFailed
 from twofold.methods.flows import VerificationResult, lock_user_for_verification, verify_method
@@ -191,12 +191,21 @@ def challenge_page_context(
     """What the challenge page shows besides the form, real or made up alike."""
     if registered is None or challenge.look_alike:
         extra = method.look_alike_context(challenge.state)
+        user_id = 0  # the same question as a real account's, about nobody
     else:
         extra = method.challenge_context(registered, challenge.state, request)
+        user_id = registered.user_id
+    error = challenge.error or extra.get("error", "")
+    blocked = challenge.blocked or bool(extra.get("blocked", False))
+    # A fraud report during the challenge blocks it too (the call's 0#, a reported push).
+    if has_open_fraud_alert_for(user_id) and not blocked:
+        blocked, error = True, blocked_message()
     return {
         **extra,
-        "error": challenge.error or extra.get("error", ""),
-        "blocked": challenge.blocked or bool(extra.get("blocked", False)),
+        "error": error,
+        "blocked": blocked,
+        # Blocked after a fraud report: nothing to answer, so no Verify and no resend.
+        "verify_button": not blocked and method.page_verify_button(extra),
     }
 
 

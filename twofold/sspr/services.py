@@ -222,7 +222,7 @@ def page_context(
     """What the challenge page needs (a key's options...), real or made up alike."""
     challenge = challenge or _current(request, method)
     if challenge is None:
-        return {}
+        return {"verify_button": method.page_verify_button({})}
     return challenges.challenge_page_context(request, method, _challenged(flow, method), challenge)
 
 

@@ -233,6 +233,10 @@ class AuthenticatorAppMethod(SecurityMethod):
         # Entra's one-method reset; notifications once a first check is passed.
         return {"codes_only": True}
 
+    def page_verify_button(self, context: dict[str, Any]) -> bool:
+        # A notification's page keeps its Verify inside the folded code block.
+        return bool(context.get("codes_only", False))
+
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:

@@ -119,6 +119,10 @@ class SecurityKeyMethod(SecurityMethod):
     ) -> dict[str, Any]:
         return {"challenge": ceremony.new_challenge()}
 
+    def page_verify_button(self, context: dict[str, Any]) -> bool:
+        # The key's own button signs and submits the page.
+        return False
+
     def challenge_context(
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
