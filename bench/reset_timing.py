@@ -36,7 +36,14 @@ MADE_UP = "nobody.bench@contoso.example"
 HOME_EMAIL = "adele.home@example.org"
 MOBILE = "+31612345678"
 OFFICE = "+31201234567"
-CONTACT = {"email": HOME_EMAIL, "phone_text": MOBILE, "phone_call": MOBILE, "office_call": OFFICE}
+ALTERNATE = "+31687654321"
+CONTACT = {
+    "email": HOME_EMAIL,
+    "phone_text": MOBILE,
+    "phone_call": MOBILE,
+    "alternate_phone_call": ALTERNATE,
+    "office_call": OFFICE,
+}
 STEPS = ("contact", "begin", "wrong answer")
 
 
@@ -63,6 +70,7 @@ def prepare() -> Callable[[str], dict[str, Any]]:
         "email": {"email": HOME_EMAIL},
         "phone_text": {"number": MOBILE},
         "phone_call": {"number": MOBILE},
+        "alternate_phone_call": {"number": ALTERNATE},
         "office_call": {"number": OFFICE},
         "authenticator_code": {"secret": otp.new_secret()},
         "authenticator_app": {
@@ -90,7 +98,7 @@ def prepare() -> Callable[[str], dict[str, Any]]:
         row.save()
 
     def wrong(kind: str) -> dict[str, Any]:
-        if kind in ("phone_call", "office_call"):
+        if kind in ("phone_call", "alternate_phone_call", "office_call"):
             return {}  # "Continue" while nobody pressed #
         if kind == "security_questions":
             return {f"answer_{i}": "not the answer" for i in range(5)}

@@ -25,7 +25,7 @@ def test_email_masks_a_typed_address_as_typed() -> None:
     )
 
 
-@pytest.mark.parametrize("key", ["phone_text", "phone_call", "office_call"])
+@pytest.mark.parametrize("key", ["phone_text", "phone_call", "alternate_phone_call", "office_call"])
 def test_phone_masks_a_typed_number_to_its_last_two_digits(key: str) -> None:
     assert _method(key).mask_contact("+31 6 1234 5678") == "\u2022\u2022\u202278"
     assert _method(key).mask_contact("not a number") == ""

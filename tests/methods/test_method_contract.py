@@ -149,6 +149,22 @@ class CallDriver(TextDriver):
         return {}  # "Verify" while the call still rings: nobody pressed #
 
 
+ALTERNATE_NUMBER = "+31687654321"
+
+
+class AlternateCallDriver(CallDriver):
+    """Plays a person answering their other mobile phone."""
+
+    def prepare_registration(
+        self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
+    ) -> dict[str, Any]:
+        data = {"action": "send", "e164": ALTERNATE_NUMBER}
+        advanced = method.advance_registration(user, pending, data, clock_at(now))
+        assert advanced is not None
+        assert last_outbound(user).to_number == ALTERNATE_NUMBER
+        return advanced
+
+
 class OfficeCallDriver(CallDriver):
     def prepare_registration(
         self, method: SecurityMethod, user: User, pending: dict[str, Any], now: float
@@ -299,6 +315,7 @@ DRIVERS: dict[str, Any] = {
     "authenticator_code": AuthenticatorCodeDriver(),
     "phone_text": TextDriver(),
     "phone_call": CallDriver(),
+    "alternate_phone_call": AlternateCallDriver(),
     "office_call": OfficeCallDriver(),
     "email": EmailDriver(),
     "security_questions": QuestionsDriver(),
@@ -544,6 +561,7 @@ WITHOUT_METHOD = "alex@contoso.example"
 TYPED_CONTACT = {
     "phone_text": "+31612345678",
     "phone_call": "+31612345678",
+    "alternate_phone_call": ALTERNATE_NUMBER,
     "office_call": "+31201234567",
     "email": EmailDriver.address,
 }

@@ -44,7 +44,7 @@ def client(lee: User) -> Client:
 @pytest.mark.parametrize(
     ("region", "number"), [("NL", "0612345abc"), ("US", "1-800-FLOWERS"), ("NL", "+31 6 1234 567o")]
 )
-@pytest.mark.parametrize("method", ["phone_text", "phone_call"])
+@pytest.mark.parametrize("method", ["phone_text", "phone_call", "alternate_phone_call"])
 def test_letters_are_refused_not_turned_into_keypad_digits(
     client: Client, method: str, region: str, number: str
 ) -> None:
@@ -65,7 +65,7 @@ def test_letters_are_refused_not_turned_into_keypad_digits(
         ("BE", "078 79 12 34", "shared-cost number"),
     ],
 )
-@pytest.mark.parametrize("method", ["phone_text", "phone_call"])
+@pytest.mark.parametrize("method", ["phone_text", "phone_call", "alternate_phone_call"])
 def test_service_numbers_get_no_texts_or_calls(
     client: Client, method: str, region: str, number: str, kind: str
 ) -> None:

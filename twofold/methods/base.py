@@ -81,6 +81,9 @@ class SecurityMethod(ABC):
     # A method offered in this one's place on its registration page ("I want to use a
     # different authenticator app"), when policy allows it.
     fallback_key: ClassVar[str | None] = None
+    # At most one of this kind per person (a mobile, an alternate and an office phone, as
+    # in Entra): a different number replaces the one on Security info, it doesn't add one.
+    one_per_person: ClassVar[bool] = False
 
     def make_registration_form(
         self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None

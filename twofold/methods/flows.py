@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from twofold.accounts import lockout
@@ -29,6 +30,31 @@ def method_of(registered: RegisteredMethod) -> SecurityMethod:
     return method
 
 
+class AlreadyHasMethod(VerificationFailed):
+    """A second method of a kind a person may have once: not a wrong proof."""
+
+    counts_as_failure = False
+
+
+def already_has_message(user: User, method: SecurityMethod) -> str | None:
+    """Why ``user`` can't add ``method`` again, or None when they may."""
+    if not method.one_per_person:
+        return None
+    if not RegisteredMethod.objects.filter(user=user, kind=method.key).exists():
+        return None
+    return _(
+        "%(method)s is already in your security info, and you can have only one. "
+        "To use a different number, delete it on the Security info page, then add the new one."
+    ) % {"method": method.name}
+
+
+def check_may_add(user: User, method: SecurityMethod) -> None:
+    """Raises AlreadyHasMethod for a second method of a one-per-person kind."""
+    message = already_has_message(user, method)
+    if message is not None:
+        raise AlreadyHasMethod(message)
+
+
 def register_method(
     user: User,
     method: SecurityMethod,
@@ -42,6 +68,7 @@ def register_method(
     Raises StepUpRequired without a recent verification, VerificationFailed for a wrong proof.
     """
     require_step_up(request, user)
+    check_may_add(user, method)
     attempt = lockout.begin_attempt(lockout.code_guards(user.pk))
     if not attempt.allowed:
         raise VerificationFailed(_locked_message(attempt.retry_after_seconds))
@@ -59,27 +86,34 @@ def register_method(
     except BaseException:
         lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
         raise
-    with transaction.atomic():
-        # Lock the user's rows so two registrations can't both become the default.
-        existing = list(RegisteredMethod.objects.select_for_update().filter(user=user))
-        registered = RegisteredMethod(
-            user=user,
-            kind=method.key,
-            label=new.label,
-            counter=new.counter,
-            lookup_key=new.lookup_key,
-            is_default=method.for_two_step and not any(m.is_default for m in existing),
-        )
-        registered.data = new.data
-        registered.last_used_at = clock.now()
-        registered.save()
-        record_event(
-            AuditEvent.Kind.METHOD_REGISTERED,
-            user=user,
-            request=request,
-            method=method.key,
-            method_id=registered.pk,
-        )
+    try:
+        with transaction.atomic():
+            # Lock the user's rows so two registrations can't both become the default.
+            existing = list(RegisteredMethod.objects.select_for_update().filter(user=user))
+            if method.one_per_person and any(m.kind == method.key for m in existing):
+                # Two tabs each proved a number: only the first becomes the method.
+                raise AlreadyHasMethod(already_has_message(user, method) or "")
+            registered = RegisteredMethod(
+                user=user,
+                kind=method.key,
+                label=new.label,
+                counter=new.counter,
+                lookup_key=new.lookup_key,
+                is_default=method.for_two_step and not any(m.is_default for m in existing),
+            )
+            registered.data = new.data
+            registered.last_used_at = clock.now()
+            registered.save()
+            record_event(
+                AuditEvent.Kind.METHOD_REGISTERED,
+                user=user,
+                request=request,
+                method=method.key,
+                method_id=registered.pk,
+            )
+    except AlreadyHasMethod:
+        lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
+        raise
     lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
     return registered
 

@@ -6,7 +6,12 @@ from twofold.methods.authenticator_app.method import AuthenticatorAppMethod
 from twofold.methods.authenticator_code.method import AuthenticatorCodeMethod
 from twofold.methods.base import SecurityMethod
 from twofold.methods.email.method import EmailMethod
-from twofold.methods.phone.method import CallMethod, OfficeCallMethod, TextMethod
+from twofold.methods.phone.method import (
+    AlternateCallMethod,
+    CallMethod,
+    OfficeCallMethod,
+    TextMethod,
+)
 from twofold.methods.security_key.method import SecurityKeyMethod
 from twofold.methods.security_questions.method import SecurityQuestionsMethod
 
@@ -19,6 +24,7 @@ _METHODS: dict[str, SecurityMethod] = {
         SecurityKeyMethod(),
         TextMethod(),
         CallMethod(),
+        AlternateCallMethod(),
         OfficeCallMethod(),
         EmailMethod(),
         SecurityQuestionsMethod(),

@@ -24,6 +24,8 @@ from twofold.methods import challenges, encryption
 from twofold.methods.base import SecurityMethod, VerificationFailed
 from twofold.methods.flows import (
     VerificationResult,
+    already_has_message,
+    check_may_add,
     method_of,
     register_method,
     strongest_two_step,
@@ -90,6 +92,8 @@ def registration_context(
         "fallback_url": _fallback_url(method, user, add_url_name),
         "submit_label": submit_label,
         "start_over": START_OVER,
+        # A kind one may have once, already there: the page says so instead of a form.
+        "already_registered": already_has_message(user, method),
         **method.registration_context(user, pending, request),
     }
 
@@ -128,6 +132,8 @@ def try_register(request: HttpRequest, method: SecurityMethod, user: User) -> Re
     if not form.is_valid():
         return RegistrationPost(form)
     try:
+        # Before anything is sent: no text or call for a method that can't be added.
+        check_may_add(user, method)
         advanced = method.advance_registration(user, pending, form.cleaned_data, clock.now())
         if advanced is not None:
             _store_pending_registration(request, method, advanced)

@@ -22,9 +22,10 @@ def methods_that_help(user: User, needs: RegistrationNeeds | None = None) -> lis
     needs = needs or registration_needs(user)
     have_for_reset = {m.kind for m in usable_registered_methods(user, for_two_step=False)}
     allowed = {method.key for method in allowed_methods(user)}
+    had = set(RegisteredMethod.objects.filter(user=user).values_list("kind", flat=True))
     helpful = []
     for method in methods_in_suggested_order():
-        if method.key not in allowed:
+        if method.key not in allowed or (method.one_per_person and method.key in had):
             continue
         if needs.two_step and method.for_two_step:
             helpful.append(method)

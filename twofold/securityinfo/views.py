@@ -103,6 +103,12 @@ def _method_rows(user: User) -> list[tuple[RegisteredMethod, Any, str]]:
     return rows
 
 
+def _addable(user: User, rows: list[tuple[RegisteredMethod, Any, str]]) -> list[SecurityMethod]:
+    """Allowed methods, less the one-per-person kinds already here (deleted to be replaced)."""
+    had = {registered.kind for registered, _method, _detail in rows}
+    return [m for m in allowed_methods(user) if not (m.one_per_person and m.key in had)]
+
+
 @protected
 class ShowPageView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -115,7 +121,7 @@ class ShowPageView(View):
             {
                 "rows": rows,
                 "default": default,
-                "addable": allowed_methods(user),
+                "addable": _addable(user, rows),
                 "app_passwords_allowed": app_passwords_allowed(user),
             },
         )

@@ -1,4 +1,5 @@
-"""Phone methods: a code by text message, a call to a mobile, a call to the office phone."""
+"""Phone methods: a code by text message, a call to a mobile, to an alternate mobile phone,
+or to the office phone."""
 
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ class PhoneMethod(SecurityMethod):
     for_password_reset = True
     reset_contact_label = gettext_lazy("The phone number in your security info")
     number_use: ClassVar[NumberUse] = NumberUse.TEXT
+    one_per_person = True
+    # Kinds whose number this one must not share: an alternate phone that rings the mobile
+    # is no way in when the mobile is lost.
+    distinct_from: ClassVar[tuple[str, ...]] = ()
 
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {"number": user.mobile_phone}
@@ -110,7 +115,8 @@ class PhoneMethod(SecurityMethod):
 
     def _check_not_registered(self, user: User, number: str, extension: str = "") -> None:
         # Numbers are stored encrypted: compare after decrypting this user's few rows.
-        for registered in RegisteredMethod.objects.filter(user=user, kind=self.key):
+        kinds = (self.key, *self.distinct_from)
+        for registered in RegisteredMethod.objects.filter(user=user, kind__in=kinds):
             data = registered.data
             if (data.get("number"), data.get("extension", "")) == (number, extension or ""):
                 raise AlreadyRegistered(
@@ -118,12 +124,13 @@ class PhoneMethod(SecurityMethod):
                         "%(number)s is already in your security info as %(method)s. "
                         "Use a different number or keep the one you have."
                     )
-                    % {"number": numbers.masked(number), "method": self.name}
+                    % {"number": numbers.masked(number), "method": _name_of(registered.kind)}
                 )
 
 
 class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     key = "phone_text"
+    distinct_from: ClassVar[tuple[str, ...]] = ("alternate_phone_call",)
     amr = "sms"
     name = gettext_lazy("Phone: text message")
     description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
@@ -217,6 +224,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
 
 class CallMethod(PhoneMethod):
     key = "phone_call"
+    distinct_from: ClassVar[tuple[str, ...]] = ("alternate_phone_call",)
     amr = "tel"
     number_use = NumberUse.CALL
     name = gettext_lazy("Phone: call")
@@ -322,10 +330,27 @@ class CallMethod(PhoneMethod):
         return {"call_token": call.token}
 
 
+class AlternateCallMethod(CallMethod):
+    """A second mobile number, called only: a way in when the mobile phone is lost."""
+
+    key = "alternate_phone_call"
+    distinct_from: ClassVar[tuple[str, ...]] = ("phone_text", "phone_call")
+    name = gettext_lazy("Alternate phone")
+    description = gettext_lazy(
+        "Get a call on another mobile phone of yours and press # to confirm."
+    )
+    reset_contact_label = gettext_lazy("The alternate phone number in your security info")
+
+    def begin_registration(self, user: User) -> dict[str, Any]:
+        # The directory's number is the mobile phone: the alternate is typed by the person.
+        return {}
+
+
 class OfficeCallMethod(CallMethod):
     """The office phone from the directory, with its extension; users can't change it."""
 
     key = "office_call"
+    distinct_from: ClassVar[tuple[str, ...]] = ()
     name = gettext_lazy("Office phone")
     description = gettext_lazy("Get a call on your office phone and press # to confirm.")
     registration_form: ClassVar[type[forms.Form]] = OfficePhoneForm
@@ -349,6 +374,13 @@ class OfficeCallMethod(CallMethod):
         self, pending: dict[str, Any], cleaned_data: dict[str, Any]
     ) -> tuple[str, str]:
         return pending["number"], pending.get("extension", "")
+
+
+def _name_of(kind: str) -> str:
+    from twofold.methods.registry import get_method  # the registry imports this module
+
+    method = get_method(kind)
+    return str(method.name) if method is not None else kind
 
 
 def _sender(user: User, purpose: str) -> messaging.Sender:
