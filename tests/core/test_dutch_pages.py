@@ -28,6 +28,7 @@ from tests.sspr.helpers import (
     solved_captcha,
 )
 from twofold.accounts.models import User
+from twofold.messaging.models import Outbound
 from twofold.methods.registry import get_method
 from twofold.policy.services import get_policy
 
@@ -336,4 +337,59 @@ def test_reset_portal_pages_have_no_english_in_dutch(dutch_adele: User, clock: F
     walk.get("/reset/done/")
     assert mail.outbox, "the codes went by email"
     assert walk.pages >= 18
+    assert not walk.found, pformat(walk.found)
+
+
+def add_mobile_by_text(user: User) -> None:
+    """Registers the user's mobile phone for texts through the wizard, in English."""
+    client = Client()
+    sign_in(client, user)
+    path = "/setup/method/phone_text/"
+    client.post(path, {"action": "send", "region": "NL", "number": "0612345678"})
+    text = Outbound.objects.filter(to_number="+31612345678").latest("id")
+    code = re.search(r"\d{6}", text.body).group(0)  # type: ignore[union-attr]
+    assert client.post(path, {"code": code})["Location"] == "/setup/done/"
+
+
+def test_reset_portal_with_a_phone_and_an_app_has_no_english_in_dutch(
+    dutch_adele: User, add_authenticator, clock: FrozenClock
+) -> None:
+    add_mobile_by_text(dutch_adele)
+    add_authenticator(dutch_adele, "telefoon")
+    walk = Walk()
+    start = walk.get("/reset/")
+    walk.post(
+        "/reset/",
+        {"username": dutch_adele.username, "captcha": solved_captcha(start.context)},
+        "reset started",
+    )
+    walk.get("/reset/verify/")
+    walk.get("/reset/verify/phone_text/")
+    walk.post("/reset/verify/phone_text/", {"contact": "12"}, "reset: a number not hers")
+    walk.post(
+        "/reset/verify/phone_text/", {"contact": "0612345678"}, "reset: number at the code step"
+    )
+    walk.get("/reset/verify/phone_text/", "reset: texted code step")
+    walk.post("/reset/verify/phone_text/", {"code": "000000"}, "reset: wrong texted code")
+    walk.get("/reset/verify/authenticator_code/")
+    walk.post("/reset/verify/authenticator_code/", {"code": "000000"}, "reset: wrong app code")
+    walk.post("/reset/verify/authenticator_code/", {"code": ""}, "reset: no app code")
+    assert walk.pages >= 9
+    assert not walk.found, pformat(walk.found)
+
+
+def test_sign_in_pages_have_no_english_in_dutch(
+    dutch_adele: User, add_authenticator, clock: FrozenClock
+) -> None:
+    add_mobile_by_text(dutch_adele)
+    add_authenticator(dutch_adele, "telefoon")
+    walk = Walk()
+    walk.get("/signin/")
+    walk.post("/signin/", {"username": "", "password": ""}, "sign in: nothing filled in")
+    walk.post("/signin/", {"username": dutch_adele.username, "password": "fout"}, "wrong password")
+    walk.post("/signin/", {"username": dutch_adele.username, "password": DEFAULT_PASSWORD}, "ok")
+    walk.get("/signin/verify/")
+    walk.post("/signin/verify/", {"code": "000000"}, "sign in: wrong code")
+    walk.get("/signin/verify/other/")
+    assert walk.pages >= 6
     assert not walk.found, pformat(walk.found)
