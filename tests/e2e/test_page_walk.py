@@ -66,8 +66,9 @@ WIDER_THAN_WINDOW = """() => {
 }"""
 
 # Buttons and fields, by what they are rather than by their words.
-SUBMIT = "main form button.primary:not([name])"
+SUBMIT = "main form button[type=submit].primary:not([name])"
 SEND = "main button[name=action][value=send]"
+START_OVER = "main button[form=registration-step]:not([value=resend])"
 SIGN_OUT = "header form button[type=submit]"
 
 
@@ -199,9 +200,12 @@ def _walk_wizard(walk: Walk, name: str) -> str:
             walk.check(f"{where}, calling")
             _submit(page)
             walk.check_refused(f"{where}, not answered yet")
-        elif kind == "security_questions":
+        elif kind in ("security_questions", "security_key"):
             _submit(page)
-            walk.check_refused(f"{where}, nothing answered")
+            walk.check_refused(f"{where}, nothing filled in")
+        elif kind == "authenticator_app":
+            _submit(page)
+            walk.check_refused(f"{where}, app not added yet")
         elif kind == "authenticator_code":
             secret = _register_authenticator(walk, where, "phone")
     walk.check("wizard done")
@@ -239,7 +243,14 @@ def _walk_security_info(walk: Walk) -> None:
     for path in _links(page, "/security-info/add/"):
         kind = path.split("/")[-2]
         _go(walk, path, f"add {kind}")
-        if kind == "authenticator_code":
+        if kind == "email":
+            # The same steps as in the wizard, inside Security info's own page. The code the
+            # wizard sent may still be waiting: "Use a different address" first.
+            if page.locator("#id_code").count():
+                _submit(page, START_OVER)
+                walk.check(f"add {kind}, another address")
+            _send_a_code(walk, f"add {kind}", "#id_email", "walk.other@contoso.example")
+        elif kind == "authenticator_code":
             _register_authenticator(walk, f"add {kind}", "tablet")
     walk.check("security info, method added")
     delete = page.locator("main a[href$='/delete/']").first.get_attribute("href") or ""
