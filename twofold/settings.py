@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "twofold.policy",
     "twofold.registration",
     "twofold.securityinfo",
+    "twofold.activity",
     "twofold.sspr",
     "twofold.apppasswords",
     "twofold.forwardauth",
@@ -324,6 +325,9 @@ TWOFOLD_PUSH_LIMITS = {"per_hour": 20, "fatigue_streak": 3, "fatigue_pause_minut
 TWOFOLD_PUSH_CHALLENGE_SECONDS = CONFIG.push_challenge_seconds
 TWOFOLD_PUSH_ACTIVATION_MINUTES = CONFIG.push_activation_minutes
 TWOFOLD_PUSH_LOCATION_HEADER = CONFIG.push_location_header
+# The reverse proxy's header with the caller's location (e.g. CF-IPCountry), recorded with
+# audit events and shown under Recent activity; read only from requests through the proxy.
+TWOFOLD_LOCATION_HEADER = CONFIG.location_header
 TWOFOLD_REDIS_URL = CONFIG.redis_url
 
 # --- Languages.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("twofold.accounts.urls")),
     path("", include("twofold.registration.urls")),
     path("", include("twofold.securityinfo.urls")),
+    path("", include("twofold.activity.urls")),
     path("", include("twofold.messaging.urls")),
     path("", include("twofold.push.urls")),
     path("", include("twofold.sspr.urls")),

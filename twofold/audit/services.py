@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from twofold.audit.models import AuditEvent
 from twofold.core import metrics
-from twofold.core.network import client_ip, user_agent
+from twofold.core.network import client_ip, proxy_location, user_agent
 
 
 def record_event(
@@ -21,6 +21,9 @@ def record_event(
     """Write one audit event. Callers pass facts only, never a password or code."""
     if user is not None and not principal_name:
         principal_name = user.username
+    location = proxy_location(request) if request is not None else ""
+    if location and "location" not in details:
+        details["location"] = location
     event = AuditEvent.objects.create(
         kind=kind,
         user=user,
