@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "twofold.apppasswords",
     "twofold.forwardauth",
     "twofold.oidc",
+    "twofold.api",
+    # Serves the API docs page's Swagger UI from static files (no CDN, so the CSP holds).
+    "ninja",
     "oauth2_provider",
     "django.contrib.admin",
     "django.contrib.auth",
