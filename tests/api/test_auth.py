@@ -152,6 +152,12 @@ def test_every_call_is_audited_with_its_token(reader: ApiClient) -> None:
     assert all(e.ip_address == "127.0.0.1" for e in events)
 
 
+def test_a_call_the_scope_refuses_is_audited(reader: ApiClient, adele: User) -> None:
+    reader.delete(f"/api/v1/users/{adele.pk}/authentication/methods/1")
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.API_CALL)
+    assert (event.details["method"], event.details["status"]) == ("DELETE", 403)
+
+
 def test_calls_without_a_valid_token_write_no_audit_rows() -> None:
     ApiClient("tfa_" + "2" * 12 + "_" + "C" * 43).get("/api/v1/users")
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.API_CALL).exists()

@@ -54,9 +54,16 @@ def test_wrong_secret_with_a_real_lookup_id_is_refused() -> None:
     assert authenticate_token(forged) is None
 
 
-@pytest.mark.parametrize("raw", ["", "Bearer", "tfa_", "x" * 5000, "tfa_zzzzzzzzzzzz_" + "A" * 43])
+@pytest.mark.parametrize(
+    "raw", ["", "Bearer", "tfa_", "x" * 5000, "tfa_zzzzzzzzzzzz_" + "A" * 43, "\n"]
+)
 def test_malformed_tokens_are_refused(raw: str) -> None:
     assert authenticate_token(raw) is None
+
+
+def test_a_token_with_a_trailing_newline_is_refused() -> None:
+    _, raw = create_token("script", ["read"])
+    assert authenticate_token(raw + "\n") is None
 
 
 def test_expired_token_is_refused(clock: FrozenClock) -> None:
@@ -141,6 +148,37 @@ def test_cli_creates_lists_and_revokes(clock: FrozenClock) -> None:
     assert authenticate_token(raw) is None
     with pytest.raises(CommandError):
         call_command("apitoken", "revoke", str(token.pk), stdout=StringIO())
+
+
+def test_cli_token_made_for_an_administrator_names_them_in_the_audit_log(make_user, adele) -> None:
+    admin = make_user("admin@contoso.example", is_admin=True)
+    out = StringIO()
+    call_command(
+        "apitoken",
+        "create",
+        "--name",
+        "x",
+        "--scope",
+        "read",
+        "--created-by",
+        "Admin@Contoso.example",
+        stdout=out,
+    )
+    token = ApiToken.objects.get()
+    assert token.created_by == admin
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.API_TOKEN_CREATED).actor == admin
+    with pytest.raises(CommandError):
+        call_command(
+            "apitoken",
+            "create",
+            "--name",
+            "y",
+            "--scope",
+            "read",
+            "--created-by",
+            adele.username,
+            stdout=StringIO(),
+        )
 
 
 def test_cli_refuses_a_bad_lifetime() -> None:

@@ -143,7 +143,7 @@ def _audit_call(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @functools.wraps(run)
     def audited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = run(request, *args, **kwargs)
-        token = getattr(request, "auth", None)
+        token = getattr(request, "api_token", None)
         if isinstance(token, ApiToken):
             record_event(
                 AuditEvent.Kind.API_CALL,

@@ -67,6 +67,9 @@ class TokenAuth(HttpBearer):
             _take(Limit("api-bad-token", address, 60, limits["bad_tokens_per_minute"]))
             return None
         _take(Limit("api-token", str(found.pk), 60, limits["per_minute"]))
+        # Known from here on, so the call is audited even when the scope refuses it (calls
+        # over the limit are not: the limit bounds the audit rows a token can write, too).
+        request.api_token = found  # type: ignore[attr-defined]
         if not grants(found, self.scope):
             raise MissingScope(self.scope)
         return found

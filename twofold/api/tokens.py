@@ -21,13 +21,13 @@ from twofold.core.keyed_hash import keyed_digest
 PREFIX = "tfa_"
 LOOKUP_ID_LENGTH = 12
 SECRET_BYTES = 32
-_SHAPE = re.compile(rf"^{PREFIX}([0-9a-f]{{{LOOKUP_ID_LENGTH}}})_[A-Za-z0-9_-]{{43}}$")
+_SHAPE = re.compile(rf"{PREFIX}([0-9a-f]{{{LOOKUP_ID_LENGTH}}})_[A-Za-z0-9_-]{{43}}")
 _PURPOSE = b"api-token"
 # Compared against when no token has the lookup id, so unknown ids cost the same work.
 _NO_TOKEN_DIGEST = "0" * 64
 
 MAX_LIFETIME = dt.timedelta(days=730)
-_DURATION = re.compile(r"^(\d{1,4})([hdw])$")
+_DURATION = re.compile(r"(\d{1,4})([hdw])")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -39,7 +39,7 @@ class TokenRefused(Exception):
 
 def parse_lifetime(text: str) -> dt.timedelta:
     """'12h', '90d' or '8w'; at most MAX_LIFETIME, so no token is forgotten forever."""
-    match = _DURATION.match(text.strip().lower())
+    match = _DURATION.fullmatch(text.strip().lower())
     if not match:
         raise TokenRefused(f"Give the lifetime as hours, days or weeks, e.g. 90d (not {text!r}).")
     lifetime = dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
@@ -103,7 +103,7 @@ def revoke_token(token_id: int, *, actor: User | None = None) -> bool:
 
 def authenticate_token(raw: str) -> ApiToken | None:
     """The live token ``raw`` is, or None: unknown, malformed, expired and revoked alike."""
-    match = _SHAPE.match(raw)
+    match = _SHAPE.fullmatch(raw)
     if match is None:
         return None
     token = ApiToken.objects.filter(lookup_id=match.group(1)).first()

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.models import User
+from twofold.accounts.principal_names import normalise_principal_name
 from twofold.api.models import ApiToken
 from twofold.api.tokens import TokenRefused, create_token, is_live, parse_lifetime, revoke_token
 from twofold.core import clock
@@ -33,6 +35,12 @@ class Command(BaseCommand):
             help="Lifetime, e.g. 12h, 90d or 8w (at most 730d). Without it the token lives "
             "until revoked.",
         )
+        create.add_argument(
+            "--created-by",
+            default=None,
+            metavar="ADMIN",
+            help="The administrator the token acts for: the audit log names them as actor.",
+        )
         actions.add_parser("list", help="List tokens (never their secrets).")
         revoke = actions.add_parser("revoke", help="Revoke a token: it stops working at once.")
         revoke.add_argument("id", type=int)
@@ -50,7 +58,15 @@ class Command(BaseCommand):
 
     def _create(self, options: dict[str, Any]) -> None:
         lifetime = parse_lifetime(options["expires_in"]) if options["expires_in"] else None
-        token, raw = create_token(options["name"], options["scopes"], lifetime=lifetime)
+        creator = None
+        if options["created_by"]:
+            name = normalise_principal_name(options["created_by"])
+            creator = User.objects.filter(username=name, is_staff=True, is_active=True).first()
+            if creator is None:
+                raise CommandError(f"There is no active administrator named {name}.")
+        token, raw = create_token(
+            options["name"], options["scopes"], lifetime=lifetime, created_by=creator
+        )
         self.stdout.write(self.style.SUCCESS(f"Token {token.pk} ({token.name}) created."))
         self.stdout.write(f"token (shown once): {raw}")
 
