@@ -262,3 +262,44 @@ def test_unknown_user_is_a_404_problem(reader: ApiClient) -> None:
         response = reader.get(f"/api/v1/users/424242/authentication/{path}")
         assert response.status_code == 404
         assert json.loads(response.content)["status"] == 404
+
+
+def test_every_operation_leaves_an_audit_row_naming_its_token(
+    writer: ApiClient, adele: User, equipped
+) -> None:
+    email = equipped[2]
+    schema = writer.client.get("/api/v1/openapi.json").json()
+    bodies = {
+        "post": {"phoneNumber": "+31612345679", "phoneType": "mobile"},
+        "patch": {"userPreferredMethodForSecondaryAuthentication": "sms"},
+    }
+    called = []
+    for template, operations in schema["paths"].items():
+        for verb in operations:
+            path = template.replace("{user_id}", str(adele.pk)).replace(
+                "{method_id}", str(email.pk)
+            )
+            if template.endswith("emailMethods") and verb == "post":
+                body: dict[str, str] = {"emailAddress": "other@home.example"}
+            else:
+                body = bodies.get(verb, {})
+            response = (
+                writer.get(path)
+                if verb == "get"
+                else writer.delete(path)
+                if verb == "delete"
+                else getattr(writer, verb)(path, body)
+            )
+            assert response.status_code < 500
+            called.append((verb.upper(), path, response.status_code))
+    token = ApiToken.objects.get()
+    audited = [
+        (e.details["method"], e.details["path"], e.details["status"])
+        for e in AuditEvent.objects.filter(kind=AuditEvent.Kind.API_CALL).order_by("pk")
+    ]
+    assert audited == called
+    assert all(
+        e.details["api_token"] == token.pk
+        for e in AuditEvent.objects.filter(kind=AuditEvent.Kind.API_CALL)
+    )
+    assert len(called) >= 20

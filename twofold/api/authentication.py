@@ -169,7 +169,7 @@ def _create(
         kinds = ", ".join(sorted(str(m.admin_adds_as) for m in addable))
         return _field_problem(
             request,
-            "body.phoneType",
+            "body.phoneType" if adds_as is not None else field,
             _("Use one of: %(kinds)s.") % {"kinds": kinds},
         )
     if not is_allowed(user, chosen.key):
