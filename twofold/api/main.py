@@ -175,8 +175,9 @@ api.add_decorator(_audit_call, mode="view")
 api.add_decorator(_act_as_token, mode="operation")
 
 # The endpoints register themselves on the routers below when imported.
-from twofold.api import audit_events, authentication, users  # noqa: E402
+from twofold.api import audit_events, authentication, policies, users  # noqa: E402
 
 api.add_router("/users", users.router)
 api.add_router("/users", authentication.router)
 api.add_router("/auditEvents", audit_events.router)
+api.add_router("/policies", policies.router)
