@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("twofold.apppasswords.urls")),
     path("", include("twofold.forwardauth.urls")),
     path("", include("twofold.oidc.urls")),
+    path("", include("twofold.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -58,6 +58,10 @@ class PhoneMethod(SecurityMethod):
     for_password_reset = True
     reset_contact_label = gettext_lazy("The phone number in your security info")
     number_use: ClassVar[NumberUse] = NumberUse.TEXT
+    api_collection = "phoneMethods"
+    api_type = "#microsoft.graph.phoneAuthenticationMethod"
+    # Graph's phoneType of the number this method uses.
+    api_phone_type: ClassVar[str] = "mobile"
 
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {"number": user.mobile_phone}
@@ -87,6 +91,20 @@ class PhoneMethod(SecurityMethod):
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         return {"contacted": numbers.masked(method.data["number"])}
+
+    def api_properties(self, method: RegisteredMethod) -> dict[str, str]:
+        return {"phoneNumber": self.describe(method), "phoneType": self.api_phone_type}
+
+    def admin_registration(self, user: User, value: str) -> NewMethod:
+        # The checks of the registration page: digits only, no premium-rate or other service
+        # ranges, the organisation's regions, not twice the same number.
+        try:
+            number = numbers.normalise(value, "", self.number_use)
+        except forms.ValidationError as error:
+            raise VerificationFailed(" ".join(error.messages)) from None
+        self._check_region(number)
+        self._check_not_registered(user, number)
+        return NewMethod(label="", data={"number": number})
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
@@ -125,6 +143,8 @@ class PhoneMethod(SecurityMethod):
 class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     key = "phone_text"
     amr = "sms"
+    api_preference = "sms"
+    admin_adds_as = "mobile"
     name = gettext_lazy("Phone: text message")
     description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
     registration_form = PhoneNumberForm
@@ -218,6 +238,7 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
 class CallMethod(PhoneMethod):
     key = "phone_call"
     amr = "tel"
+    api_preference = "voiceMobile"
     number_use = NumberUse.CALL
     name = gettext_lazy("Phone: call")
     description = gettext_lazy("Get a call on your phone and press # to confirm.")
@@ -326,6 +347,9 @@ class OfficeCallMethod(CallMethod):
     """The office phone from the directory, with its extension; users can't change it."""
 
     key = "office_call"
+    api_phone_type = "office"
+    api_preference = "voiceOffice"
+    admin_adds_as = "office"
     name = gettext_lazy("Office phone")
     description = gettext_lazy("Get a call on your office phone and press # to confirm.")
     registration_form: ClassVar[type[forms.Form]] = OfficePhoneForm
