@@ -200,6 +200,7 @@ class Config:
     push_challenge_seconds: int
     push_activation_minutes: int
     push_location_header: str
+    location_header: str
     allow_devphone: bool
     metrics_token: str
 
@@ -271,6 +272,9 @@ def load_config() -> Config:
             "TWOFOLD_PUSH_ACTIVATION_MINUTES", 10, minimum=2, maximum=60
         ),
         push_location_header=env_str("TWOFOLD_PUSH_LOCATION_HEADER"),
+        # The push header names the same thing; one header set at the proxy serves both.
+        location_header=env_str("TWOFOLD_LOCATION_HEADER")
+        or env_str("TWOFOLD_PUSH_LOCATION_HEADER"),
         allow_devphone=env_bool("TWOFOLD_ALLOW_DEVPHONE", False),
         metrics_token=env_str("TWOFOLD_METRICS_TOKEN"),
     )

@@ -32,10 +32,14 @@ INSTALLED_APPS = [
     "twofold.policy",
     "twofold.registration",
     "twofold.securityinfo",
+    "twofold.activity",
     "twofold.sspr",
     "twofold.apppasswords",
     "twofold.forwardauth",
     "twofold.oidc",
+    "twofold.api",
+    # Serves the API docs page's Swagger UI from static files (no CDN, so the CSP holds).
+    "ninja",
     "oauth2_provider",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "twofold.core.middleware.RequestMetricsMiddleware",
+    "twofold.api.middleware.ProblemResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "twofold.core.middleware.ContentSecurityPolicyMiddleware",
@@ -314,6 +319,9 @@ TWOFOLD_MESSAGE_LIMITS: dict[str, Any] = {
     "per_number_hour": 10,
     "per_country_hour": 200,
 }
+# REST API: calls a minute per token, and bad tokens a minute per address before it is held
+# back (twofold.api.security).
+TWOFOLD_API_LIMITS = {"per_minute": 600, "bad_tokens_per_minute": 30}
 # Authenticator app notifications (twofold.push.services): at most per_hour an hour for
 # anyone, and a pause of fatigue_pause_minutes after fatigue_streak in a row went
 # unanswered or were denied (an approval ends the run).
@@ -324,6 +332,9 @@ TWOFOLD_PUSH_LIMITS = {"per_hour": 20, "fatigue_streak": 3, "fatigue_pause_minut
 TWOFOLD_PUSH_CHALLENGE_SECONDS = CONFIG.push_challenge_seconds
 TWOFOLD_PUSH_ACTIVATION_MINUTES = CONFIG.push_activation_minutes
 TWOFOLD_PUSH_LOCATION_HEADER = CONFIG.push_location_header
+# The reverse proxy's header with the caller's location (e.g. CF-IPCountry), recorded with
+# audit events and shown under Recent activity; read only from requests through the proxy.
+TWOFOLD_LOCATION_HEADER = CONFIG.location_header
 TWOFOLD_REDIS_URL = CONFIG.redis_url
 
 # --- Languages.

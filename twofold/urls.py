@@ -19,12 +19,14 @@ urlpatterns = [
     path("", include("twofold.accounts.urls")),
     path("", include("twofold.registration.urls")),
     path("", include("twofold.securityinfo.urls")),
+    path("", include("twofold.activity.urls")),
     path("", include("twofold.messaging.urls")),
     path("", include("twofold.push.urls")),
     path("", include("twofold.sspr.urls")),
     path("", include("twofold.apppasswords.urls")),
     path("", include("twofold.forwardauth.urls")),
     path("", include("twofold.oidc.urls")),
+    path("", include("twofold.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

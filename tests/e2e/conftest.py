@@ -45,7 +45,7 @@ COMMAND_TIMEOUT_SECONDS = 120.0
 PAGE_TIMEOUT_MS = 10_000
 
 # Extra users for tests that register security info, one user per such test.
-E2E_USERS = tuple(f"e2e{number}@contoso.example" for number in range(1, 7))
+E2E_USERS = tuple(f"e2e{number}@contoso.example" for number in range(1, 8))
 E2E_PASSWORD = "e2e-Long-passphrase-1"
 
 # "  adele@contoso.example        password: xxxxx-xxxxx-xxxxx-xxxxx"

@@ -188,7 +188,7 @@ def test_the_refusal_is_in_the_persons_language_with_plurals(lee: User, clock: F
         clock.advance(4 * 60)
         one = sign_in_text(lee, other_numbers(6)[-1])
     assert one == (
-        "Er zijn te veel sms'jes of oproepen verstuurd. "
+        "Er zijn te veel sms-berichten of oproepen verstuurd. "
         "U kunt over 1 minuut een nieuwe code of oproep aanvragen."
     )
     assert five.endswith("U kunt over 5 minuten een nieuwe code of oproep aanvragen.")

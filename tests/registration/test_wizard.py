@@ -188,9 +188,9 @@ def test_wizard_and_security_info_speak_dutch(adele: User, clock: FrozenClock) -
     client = Client(HTTP_ACCEPT_LANGUAGE="nl")
     sign_in(client, adele)
     start = client.get("/setup/").content.decode()
-    assert "Houd je account veilig" in start
+    assert "Houd uw account veilig" in start
     method_page = client.get("/setup/method/authenticator_code/").content.decode()
-    assert "Kun je de QR-code niet scannen?" in method_page
+    assert "Kunt u de QR-code niet scannen?" in method_page
     secret = secret_on(method_page.encode())
     client.post(
         "/setup/method/authenticator_code/", {"code": totp_code(secret, clock.now().timestamp())}

@@ -8,8 +8,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 MAX_PASSWORD_LENGTH = 256
+
+# Django 5.2 reworded MinimumLengthValidator's error, and its Dutch catalogue still has only the
+# old wording, so Dutch pages showed this one in English. Naming the msgid here keeps Twofold's
+# translation of it in Twofold's catalogue (which Django reads first) when messages are extracted.
+DJANGO_MINIMUM_LENGTH_ERROR = ngettext_lazy(
+    "This password is too short. It must contain at least %d character.",
+    "This password is too short. It must contain at least %d characters.",
+)
 
 
 class MaximumLengthValidator:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import string
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from twofold.apppasswords.models import AppPassword
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
+from twofold.core.keyed_hash import keyed_digest
 from twofold.methods.stepup import require_step_up
 
 MAX_PER_USER = 40
@@ -32,8 +31,7 @@ class AppPasswordRefused(Exception):
 
 
 def _digest(password: str) -> str:
-    key = hashlib.sha256(settings.SECRET_KEY.encode() + b"app-password").digest()
-    return hmac.new(key, password.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return keyed_digest(b"app-password", password)
 
 
 def allowed(user: User) -> bool:

@@ -65,6 +65,9 @@ class AuditEvent(models.Model):
         OIDC_CLIENT_ADDED = "oidc_client_added", _("App registered for sign-in")
         OIDC_CLIENT_CHANGED = "oidc_client_changed", _("App registration changed")
         OIDC_CLIENT_REMOVED = "oidc_client_removed", _("App registration removed")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        API_CALL = "api_call", _("REST API called")
 
     occurred_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=64, choices=Kind.choices, db_index=True)

@@ -79,3 +79,22 @@ def _is_loopback(value: str) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         return address.ipv4_mapped.is_loopback
     return address.is_loopback
+
+
+LOCATION_MAX_LENGTH = 100
+
+
+def proxy_location(request: HttpRequest) -> str:
+    """The caller's location as the trusted reverse proxy gave it (TWOFOLD_LOCATION_HEADER).
+
+    Only behind a configured proxy, on a request that came through it (it added
+    X-Forwarded-For): anyone else could send the header and make a sign-in look local.
+    """
+    header = settings.TWOFOLD_LOCATION_HEADER
+    if not (header and settings.TWOFOLD_TRUST_X_FORWARDED_FOR):
+        return ""
+    if not request.META.get("HTTP_X_FORWARDED_FOR", ""):
+        return ""
+    value = request.headers.get(header, "")
+    # Printable and short: it is shown to people and kept in exported logs.
+    return "".join(ch for ch in value if ch.isprintable()).strip()[:LOCATION_MAX_LENGTH]

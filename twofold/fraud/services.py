@@ -6,8 +6,10 @@ Below the methods and the push and messaging apps, which all raise or check them
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.mail import send_mail
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from twofold.accounts.models import User
@@ -19,9 +21,14 @@ from twofold.fraud.models import FraudAlert
 logger = logging.getLogger(__name__)
 
 
-def report_fraud(user: User, *, source: str) -> FraudAlert:
+def report_fraud(
+    user: User, *, source: str, request: HttpRequest | None = None, **details: Any
+) -> FraudAlert:
+    """Open an alert and tell the administrators; ``details`` go into the audit row."""
     alert = FraudAlert.objects.create(user=user, source=source)
-    record_event(AuditEvent.Kind.FRAUD_REPORTED, user=user, source=source)
+    record_event(
+        AuditEvent.Kind.FRAUD_REPORTED, user=user, request=request, source=source, **details
+    )
     admins = list(
         User.objects.filter(is_staff=True, is_active=True)
         .exclude(email="")

@@ -84,6 +84,15 @@ class SecurityMethod(ABC):
     # At most one of this kind per person (a mobile, an alternate and an office phone, as
     # in Entra): a different number replaces the one on Security info, it doesn't add one.
     one_per_person: ClassVar[bool] = False
+    # How the REST API shows the method, after Microsoft Graph's authentication methods: the
+    # collection under /users/{id}/authentication/ (None: only in /methods), the
+    # "@odata.type", and the signInPreferences name of a default method.
+    api_collection: ClassVar[str | None] = None
+    api_type: ClassVar[str] = "#microsoft.graph.authenticationMethod"
+    api_preference: ClassVar[str | None] = None
+    # What an administrator may add for a user without a proof of possession (the API's
+    # phoneType "mobile", "office", or "email"); None: only the user can register it.
+    admin_adds_as: ClassVar[str | None] = None
 
     def make_registration_form(
         self, user: User, data: Any = None, *, pending: dict[str, Any] | None = None
@@ -205,3 +214,12 @@ class SecurityMethod(ABC):
     def describe(self, method: RegisteredMethod) -> str:
         """The detail shown next to the method's name (device name, masked number)."""
         return method.label
+
+    def api_properties(self, method: RegisteredMethod) -> dict[str, str]:
+        """The Graph properties of this kind (a masked phoneNumber...), never a secret."""
+        return {}
+
+    def admin_registration(self, user: User, value: str) -> NewMethod:
+        """The method an administrator adds for ``user`` with ``value`` (a number, an address),
+        checked as the registration page checks it. Raises VerificationFailed with the reason."""
+        raise VerificationFailed(_("Only the user can add this method."))

@@ -17,7 +17,7 @@ from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
 from twofold.core import clock
 from twofold.fraud.services import blocked_message, has_open_fraud_alert
-from twofold.methods.base import SecurityMethod, VerificationFailed
+from twofold.methods.base import NewMethod, SecurityMethod, VerificationFailed
 from twofold.methods.models import RegisteredMethod
 from twofold.methods.registry import get_method
 from twofold.methods.stepup import require_step_up
@@ -87,34 +87,61 @@ def register_method(
         lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
         raise
     try:
-        with transaction.atomic():
-            # Lock the user's rows so two registrations can't both become the default.
-            existing = list(RegisteredMethod.objects.select_for_update().filter(user=user))
-            if method.one_per_person and any(m.kind == method.key for m in existing):
-                # Two tabs each proved a number: only the first becomes the method.
-                raise AlreadyHasMethod(already_has_message(user, method) or "")
-            registered = RegisteredMethod(
-                user=user,
-                kind=method.key,
-                label=new.label,
-                counter=new.counter,
-                lookup_key=new.lookup_key,
-                is_default=method.for_two_step and not any(m.is_default for m in existing),
-            )
-            registered.data = new.data
-            registered.last_used_at = clock.now()
-            registered.save()
-            record_event(
-                AuditEvent.Kind.METHOD_REGISTERED,
-                user=user,
-                request=request,
-                method=method.key,
-                method_id=registered.pk,
-            )
+        registered = _save_new_method(user, method, new, request=request)
     except AlreadyHasMethod:
         lockout.finish_attempt(attempt, lockout.Result.NOT_COUNTED)
         raise
     lockout.finish_attempt(attempt, lockout.Result.SUCCEEDED)
+    return registered
+
+
+def add_method_for_user(user: User, method: SecurityMethod, value: str) -> RegisteredMethod:
+    """An administrator adds a number or address to a user's security info (no proof of
+    possession: the administrator vouches for it). Raises VerificationFailed with the reason.
+
+    Server-side only (the REST API, the CLI): it acts on its operator's authority, as the
+    flows do when given no browser request (see stepup.require_step_up).
+    """
+    with transaction.atomic():
+        # The duplicate check and the save see the same rows: two calls can't both add it.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        new = method.admin_registration(user, value)
+        return _save_new_method(user, method, new, request=None, used=False)
+
+
+def _save_new_method(
+    user: User,
+    method: SecurityMethod,
+    new: NewMethod,
+    *,
+    request: HttpRequest | None,
+    used: bool = True,
+) -> RegisteredMethod:
+    with transaction.atomic():
+        # Lock the user's rows so two registrations can't both become the default.
+        existing = list(RegisteredMethod.objects.select_for_update().filter(user=user))
+        if method.one_per_person and any(m.kind == method.key for m in existing):
+            # Two tabs each proved a number: only the first becomes the method.
+            raise AlreadyHasMethod(already_has_message(user, method) or "")
+        registered = RegisteredMethod(
+            user=user,
+            kind=method.key,
+            label=new.label,
+            counter=new.counter,
+            lookup_key=new.lookup_key,
+            is_default=method.for_two_step and not any(m.is_default for m in existing),
+        )
+        registered.data = new.data
+        # A registration proved the method just now; one added for the user is not used yet.
+        registered.last_used_at = clock.now() if used else None
+        registered.save()
+        record_event(
+            AuditEvent.Kind.METHOD_REGISTERED,
+            user=user,
+            request=request,
+            method=method.key,
+            method_id=registered.pk,
+        )
     return registered
 
 

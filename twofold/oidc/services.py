@@ -20,6 +20,8 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
+    get_grant_model,
+    get_id_token_model,
     get_refresh_token_model,
 )
 from oauth2_provider.settings import oauth2_settings
@@ -27,6 +29,7 @@ from oauth2_provider.settings import oauth2_settings
 from twofold.accounts.sessions import SESSION_NEXT
 from twofold.audit.models import AuditEvent
 from twofold.audit.services import record_event
+from twofold.core import clock
 from twofold.oidc.models import AuthorizationContext
 
 logger = logging.getLogger(__name__)
@@ -173,6 +176,26 @@ def revoke_code_tokens(context: AuthorizationContext) -> int:
                 token_checksum=context.access_token_checksum
             ).delete()
             live += deleted
+    return live
+
+
+def revoke_app_sign_ins(user: Any) -> int:
+    """End every app sign-in of a user: refresh tokens revoked, access and ID tokens and
+    unused authorization codes deleted. Returns how many refresh and access tokens were live.
+
+    An ID token an app already holds stays a signed statement until it expires; what ends
+    here is every way to get a new one or to call userinfo with an old access token.
+    """
+    refresh_model = get_refresh_token_model()
+    access_model = get_access_token_model()
+    with transaction.atomic():
+        live_refresh = refresh_model.objects.filter(user=user, revoked__isnull=True)
+        # Revoked, not deleted, like the toolkit's own rotation: the rows stay for the audit.
+        live = live_refresh.update(revoked=clock.now())
+        _total, by_model = access_model.objects.filter(user=user).delete()
+        live += by_model.get(access_model._meta.label, 0)
+        get_id_token_model().objects.filter(user=user).delete()
+        get_grant_model().objects.filter(user=user).delete()
     return live
 
 

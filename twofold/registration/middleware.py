@@ -40,6 +40,9 @@ class RegistrationInterruptMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         interrupt = request.session.get(SESSION_INTERRUPT) if hasattr(request, "session") else None
+        # The REST API never uses the session: a browser's pending wizard is not its business.
+        if request.path_info.startswith("/api/"):
+            interrupt = None
         if interrupt and request.user.is_authenticated and not self._is_open(request):
             target = (
                 "registration_reconfirm_info"

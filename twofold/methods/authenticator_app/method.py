@@ -67,6 +67,9 @@ class AuthenticatorAppMethod(SecurityMethod):
     # A signature by a key kept in the app (RFC 8176 "swk").
     amr = "swk"
     for_password_reset = True
+    api_collection = "microsoftAuthenticatorMethods"
+    api_type = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod"
+    api_preference = "push"
     registration_form = RegisterAuthenticatorAppForm
     challenge_form = AuthenticatorAppAnswerForm
     # "I want to use a different authenticator app": any RFC 6238 app, with the code method.

@@ -31,6 +31,9 @@ class AuthenticatorCodeMethod(SecurityMethod):
     for_two_step = True
     amr = "otp"
     for_password_reset = True
+    api_collection = "softwareOathMethods"
+    api_type = "#microsoft.graph.softwareOathAuthenticationMethod"
+    api_preference = "oath"
     registration_form = RegisterAuthenticatorForm
     challenge_form = AuthenticatorCodeForm
     registration_template = "methods/authenticator_code/register.html"

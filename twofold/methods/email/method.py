@@ -74,6 +74,9 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     # An inbox is often reachable with the same password: never a second factor.
     for_two_step = False
     for_password_reset = True
+    api_collection = "emailMethods"
+    api_type = "#microsoft.graph.emailAuthenticationMethod"
+    admin_adds_as = "email"
     registration_form = EmailAddressForm
     challenge_form = EmailCodeForm
     reset_contact_label = gettext_lazy("The email address in your security info")
@@ -109,10 +112,7 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
         if action != SEND:
             return None
         address = cleaned_data["email"].strip().lower()
-        if address == user.username or address == (user.email or "").lower():
-            raise VerificationFailed(
-                _("Use an address other than your work account: you need it when that is locked.")
-            )
+        _check_own_address(user, address)
         return {"email": address, **self._send_code(str(user.pk), address, now)}
 
     def finish_registration(
@@ -167,6 +167,26 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
     def describe(self, method: RegisteredMethod) -> str:
         return mask_address(method.data["email"])
 
+    def api_properties(self, method: RegisteredMethod) -> dict[str, str]:
+        return {"emailAddress": self.describe(method)}
+
+    def admin_registration(self, user: User, value: str) -> NewMethod:
+        # The registration page's form and checks, and no second copy of the same address.
+        form = EmailAddressForm({"action": SEND, "email": value})
+        if not form.is_valid():
+            raise VerificationFailed(" ".join(str(m) for ms in form.errors.values() for m in ms))
+        address = form.cleaned_data["email"].strip().lower()
+        _check_own_address(user, address)
+        from twofold.methods.models import RegisteredMethod
+
+        for registered in RegisteredMethod.objects.filter(user=user, kind=self.key):
+            if registered.data.get("email") == address:
+                raise VerificationFailed(
+                    _("%(address)s is already in your security info.")
+                    % {"address": mask_address(address)}
+                )
+        return NewMethod(label="", data={"email": address})
+
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         return typed.strip().lower() == method.data["email"]
 
@@ -216,3 +236,10 @@ class EmailMethod(codes.SentCodeChallenge, SecurityMethod):
                 _("We couldn't send an email right now. Try again later or use another way.")
             ) from None
         return codes.new_code_state(code, now, settings.TWOFOLD_PHONE_CODE_MINUTES * 60)
+
+
+def _check_own_address(user: User, address: str) -> None:
+    if address == user.username or address == (user.email or "").lower():
+        raise VerificationFailed(
+            _("Use an address other than your work account: you need it when that is locked.")
+        )

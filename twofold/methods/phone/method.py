@@ -63,6 +63,10 @@ class PhoneMethod(SecurityMethod):
     # Kinds whose number this one must not share: an alternate phone that rings the mobile
     # is no way in when the mobile is lost.
     distinct_from: ClassVar[tuple[str, ...]] = ()
+    api_collection = "phoneMethods"
+    api_type = "#microsoft.graph.phoneAuthenticationMethod"
+    # Graph's phoneType of the number this method uses.
+    api_phone_type: ClassVar[str] = "mobile"
 
     def begin_registration(self, user: User) -> dict[str, Any]:
         return {"number": user.mobile_phone}
@@ -92,6 +96,20 @@ class PhoneMethod(SecurityMethod):
         self, method: RegisteredMethod, state: dict[str, Any], request: HttpRequest
     ) -> dict[str, Any]:
         return {"contacted": numbers.masked(method.data["number"])}
+
+    def api_properties(self, method: RegisteredMethod) -> dict[str, str]:
+        return {"phoneNumber": self.describe(method), "phoneType": self.api_phone_type}
+
+    def admin_registration(self, user: User, value: str) -> NewMethod:
+        # The checks of the registration page: digits only, no premium-rate or other service
+        # ranges, the organisation's regions, not twice the same number.
+        try:
+            number = numbers.normalise(value, "", self.number_use)
+        except forms.ValidationError as error:
+            raise VerificationFailed(" ".join(error.messages)) from None
+        self._check_region(number)
+        self._check_not_registered(user, number)
+        return NewMethod(label="", data={"number": number})
 
     def contact_matches(self, method: RegisteredMethod, typed: str) -> bool:
         stored = method.data["number"]
@@ -132,6 +150,8 @@ class TextMethod(codes.SentCodeChallenge, PhoneMethod):
     key = "phone_text"
     distinct_from: ClassVar[tuple[str, ...]] = ("alternate_phone_call",)
     amr = "sms"
+    api_preference = "sms"
+    admin_adds_as = "mobile"
     name = gettext_lazy("Phone: text message")
     description = gettext_lazy("Get a 6-digit code by text message on your mobile phone.")
     registration_form = PhoneNumberForm
@@ -226,6 +246,7 @@ class CallMethod(PhoneMethod):
     key = "phone_call"
     distinct_from: ClassVar[tuple[str, ...]] = ("alternate_phone_call",)
     amr = "tel"
+    api_preference = "voiceMobile"
     number_use = NumberUse.CALL
     name = gettext_lazy("Phone: call")
     description = gettext_lazy("Get a call on your phone and press # to confirm.")
@@ -335,6 +356,9 @@ class AlternateCallMethod(CallMethod):
 
     key = "alternate_phone_call"
     distinct_from: ClassVar[tuple[str, ...]] = ("phone_text", "phone_call")
+    api_phone_type = "alternateMobile"
+    api_preference = "voiceAlternateMobile"
+    admin_adds_as = "alternateMobile"
     name = gettext_lazy("Alternate phone")
     description = gettext_lazy(
         "Get a call on another mobile phone of yours and press # to confirm."
@@ -351,6 +375,9 @@ class OfficeCallMethod(CallMethod):
 
     key = "office_call"
     distinct_from: ClassVar[tuple[str, ...]] = ()
+    api_phone_type = "office"
+    api_preference = "voiceOffice"
+    admin_adds_as = "office"
     name = gettext_lazy("Office phone")
     description = gettext_lazy("Get a call on your office phone and press # to confirm.")
     registration_form: ClassVar[type[forms.Form]] = OfficePhoneForm

@@ -56,6 +56,9 @@ class SecurityKeyMethod(SecurityMethod):
     for_two_step = True
     amr = "hwk"
     for_password_reset = True
+    api_collection = "fido2Methods"
+    api_type = "#microsoft.graph.fido2AuthenticationMethod"
+    api_preference = "fido2"
     registration_form = RegisterSecurityKeyForm
     challenge_form = UseSecurityKeyForm
     registration_template = "methods/security_key/register.html"
